@@ -1,0 +1,42 @@
+# The two commands: `make run` and `make test`. Without DATABASE_URL both use an
+# embedded PostgreSQL kept under var/postgres (see b40/embedded_postgres.py).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+WITH_DB := $(BIN)/python -m b40.embedded_postgres run --
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format check clean-db
+
+$(INSTALLED): requirements.lock
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+run: $(INSTALLED)
+	$(WITH_DB) sh -c 'python manage.py migrate --noinput \
+		&& python manage.py load_b40 --if-empty \
+		&& echo "Create a secretariat login with: make createsuperuser" \
+		&& python manage.py runserver $(HOST):$(PORT)'
+
+createsuperuser: $(INSTALLED)
+	$(WITH_DB) python manage.py createsuperuser
+
+test: $(INSTALLED)
+	$(WITH_DB) python -m pytest $(PYTEST_ARGS)
+
+check: $(INSTALLED)
+	$(WITH_DB) python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean-db:
+	rm -rf var/postgres var/run

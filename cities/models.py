@@ -1,0 +1,559 @@
+import datetime
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.db import connection, models
+from django.db.models import F, Func, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from cities.dates import DatePrecision, format_partial_date, precision_condition
+from cities.fields import SourcesField
+from cities.search import Fold
+
+
+class Confidence(models.TextChoices):
+    CONFIRMED = "confirmed", _("confirmed")
+    PROBABLE = "probable", _("probable")
+    UNVERIFIED = "unverified", _("unverified")
+
+
+class MembershipKind(models.TextChoices):
+    INVITED = "invited", _("invited")
+    CANDIDATE = "candidate", _("candidate (applied)")
+    JOINED = "joined", _("joined")
+    SUSPENDED = "suspended", _("suspended")
+    REINSTATED = "reinstated", _("reinstated")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+class MembershipStatus(models.TextChoices):
+    """A city's standing on a date, derived from its latest ledger step."""
+
+    NONE = "none", _("no membership step")
+    INVITED = "invited", _("invited")
+    CANDIDATE = "candidate", _("candidate")
+    MEMBER = "member", _("member")
+    SUSPENDED = "suspended", _("suspended")
+    WITHDRAWN = "withdrawn", _("withdrawn")
+
+
+# The kinds after which a city counts as a member; a suspended city does not.
+MEMBER_KINDS = (MembershipKind.JOINED, MembershipKind.REINSTATED)
+STATUS_OF_KIND = {
+    MembershipKind.INVITED: MembershipStatus.INVITED,
+    MembershipKind.CANDIDATE: MembershipStatus.CANDIDATE,
+    MembershipKind.JOINED: MembershipStatus.MEMBER,
+    MembershipKind.REINSTATED: MembershipStatus.MEMBER,
+    MembershipKind.SUSPENDED: MembershipStatus.SUSPENDED,
+    MembershipKind.WITHDRAWN: MembershipStatus.WITHDRAWN,
+}
+
+
+class OfficeRole(models.TextChoices):
+    MAYOR = "mayor", _("mayor")
+    ACTING_MAYOR = "acting mayor", _("acting mayor")
+    DEPUTY_MAYOR = "deputy mayor", _("deputy mayor")
+
+
+# A mayor and an acting mayor hold the same office: the mayoralty.
+MAYORALTY = (OfficeRole.MAYOR, OfficeRole.ACTING_MAYOR)
+
+
+class Fact(models.Model):
+    """Provenance every public fact carries: its sources, confidence and review."""
+
+    confidence = models.CharField(
+        _("confidence"),
+        max_length=12,
+        choices=Confidence.choices,
+        default=Confidence.UNVERIFIED,
+        help_text=_(
+            "Confirmed: an official page or two independent sources. Probable: one "
+            "good source or strong indirect evidence. Unverified: one weak source."
+        ),
+    )
+    sources = SourcesField()
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        default="",
+        help_text=_("What the sources say and where they disagree."),
+    )
+    verified_at = models.DateTimeField(
+        _("verified at"),
+        null=True,
+        blank=True,
+        help_text=_("When the secretariat last checked this fact."),
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class CityQuerySet(models.QuerySet):
+    def with_status(self, as_of: datetime.date | None = None):
+        """Annotate each city's standing on a date from its latest ledger step.
+
+        Adds ``status_kind`` (the latest step's kind, or None), ``member_since``
+        and ``member_since_precision`` (the latest join), and ``founding``.
+        One query, whatever the number of cities.
+        """
+        as_of = as_of or timezone.localdate()
+        steps = MembershipStep.objects.filter(city=OuterRef("pk"), on__lte=as_of)
+        latest = steps.order_by("-on", "-id")
+        latest_join = steps.filter(kind=MembershipKind.JOINED).order_by("-on", "-id")
+        return self.annotate(
+            status_kind=Subquery(latest.values("kind")[:1]),
+            member_since=Subquery(latest_join.values("on")[:1]),
+            member_since_precision=Subquery(latest_join.values("precision")[:1]),
+            founding=Subquery(latest_join.values("founding")[:1]),
+        )
+
+    def members(self, as_of: datetime.date | None = None):
+        """Cities that are members on a date (default: today)."""
+        return self.with_status(as_of).filter(status_kind__in=MEMBER_KINDS)
+
+    def founders(self):
+        return self.filter(
+            membership_steps__kind=MembershipKind.JOINED,
+            membership_steps__founding=True,
+        ).distinct()
+
+    def search(self, term: str):
+        """Cities any of whose names contains the term, ignoring case and accents."""
+        from cities.search import fold
+
+        folded = fold(term)
+        if not folded:
+            return self
+        other_names = CityName.objects.filter(
+            city=OuterRef("pk"), search_key__contains=folded
+        )
+        return self.filter(
+            Q(search_key__contains=folded) | Q(models.Exists(other_names))
+        )
+
+
+class City(Fact):
+    """A municipality that has been invited to, applied to, or joined the network."""
+
+    slug = models.SlugField(
+        _("slug"),
+        max_length=80,
+        help_text=_("The city's address on the public site, e.g. 'veliko-tarnovo'."),
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=120,
+        help_text=_("The English name; other names go in the names below."),
+    )
+    country = CountryField(_("country"))
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        help_text=_("WGS 84 degrees north, -90 to 90 (city centre)."),
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        help_text=_("WGS 84 degrees east, -180 to 180 (city centre)."),
+    )
+    search_key = models.GeneratedField(
+        expression=Fold("name"),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+    history = HistoricalRecords()
+
+    objects = CityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="cities_city_unique_slug"),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90)
+                | Q(latitude__isnull=True),
+                name="cities_city_latitude_in_range",
+                violation_error_message=_("Latitude must be between -90 and 90."),
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180)
+                | Q(longitude__isnull=True),
+                name="cities_city_longitude_in_range",
+                violation_error_message=_("Longitude must be between -180 and 180."),
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="cities_city_coordinates_paired",
+                violation_error_message=_(
+                    "Give both latitude and longitude, or neither."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CityName(models.Model):
+    """Another name of a city: a local name, a transliteration or an exonym."""
+
+    city = models.ForeignKey(
+        City, verbose_name=_("city"), on_delete=models.CASCADE, related_name="names"
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=35,
+        help_text=_(
+            "BCP 47 tag: 'bg', 'el', 'tr', 'sr' (Serbian Cyrillic), 'sr-Latn', ..."
+        ),
+    )
+    name = models.CharField(_("name"), max_length=120)
+    search_key = models.GeneratedField(
+        expression=Fold("name"),
+        output_field=models.TextField(),
+        db_persist=True,
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("other name")
+        verbose_name_plural = _("other names")
+        ordering = ["language", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "language", "name"],
+                name="cities_cityname_unique_name",
+                violation_error_message=_("This city already has this name."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="cities_cityname_name_not_empty",
+            ),
+        ]
+        indexes = [models.Index(fields=["search_key"], name="cities_cityname_search")]
+
+    def __str__(self):
+        return f"{self.name} ({self.language})"
+
+
+class Person(models.Model):
+    """A person who has held an office in a member city or signed for it."""
+
+    slug = models.SlugField(_("slug"), max_length=120)
+    name = models.CharField(_("name"), max_length=160)
+    sources = SourcesField()
+    notes = models.TextField(_("notes"), blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug"], name="cities_person_unique_slug"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class DateSpan(Func):
+    """daterange(start, end, '[]') over the known span of an office."""
+
+    function = "daterange"
+    output_field = DateRangeField()
+
+    def __init__(self, start, end):
+        super().__init__(start, end, Value("[]"))
+
+
+class Office(Fact):
+    """A person holding an office in a city over a period, as far as it is known.
+
+    Sources often say only that someone was in office on a date; those dates
+    bound the span in ``known_from`` / ``known_until`` until the term's start
+    and end are known.
+    """
+
+    city = models.ForeignKey(
+        City, verbose_name=_("city"), on_delete=models.PROTECT, related_name="offices"
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="offices",
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=OfficeRole.choices, default=OfficeRole.MAYOR
+    )
+    start_on = models.DateField(
+        _("term start"), null=True, blank=True, help_text=_("Leave empty if unknown.")
+    )
+    end_on = models.DateField(
+        _("term end"), null=True, blank=True, help_text=_("Leave empty if unknown.")
+    )
+    known_from = models.DateField(
+        _("in office on (earliest)"),
+        null=True,
+        blank=True,
+        help_text=_("The earliest date a source shows this person in office."),
+    )
+    known_until = models.DateField(
+        _("in office on (latest)"),
+        null=True,
+        blank=True,
+        help_text=_("The latest date a source shows this person in office."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["city__name", "-known_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_on__isnull=False) | Q(known_from__isnull=False),
+                name="cities_office_has_a_date",
+                violation_error_message=_(
+                    "Give the term start or a date the person was known in office."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_on__gte=F("start_on"))
+                | Q(end_on__isnull=True)
+                | Q(start_on__isnull=True),
+                name="cities_office_end_after_start",
+                violation_error_message=_("The term cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(known_until__gte=F("known_from"))
+                | Q(known_until__isnull=True)
+                | Q(known_from__isnull=True),
+                name="cities_office_known_dates_ordered",
+                violation_error_message=_(
+                    "The latest date in office cannot be before the earliest."
+                ),
+            ),
+            ExclusionConstraint(
+                name="cities_office_no_overlapping_mayors",
+                expressions=[
+                    ("city", RangeOperators.EQUAL),
+                    (
+                        DateSpan(
+                            Coalesce("start_on", "known_from"),
+                            Coalesce("end_on", "known_until", "known_from"),
+                        ),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(role__in=MAYORALTY),
+                violation_error_message=_(
+                    "Another mayor of this city is in office during this period."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.pk}"
+
+
+class MembershipStepQuerySet(models.QuerySet):
+    def growth_series(self) -> list[tuple[datetime.date, int]]:
+        """The member count after every date on which it changed, in one query.
+
+        Each step's effect is whether the city is a member after it minus
+        whether it was before (the previous step, by date then entry order).
+        """
+        table = MembershipStep._meta.db_table
+        sql = f"""
+            WITH flagged AS (
+                SELECT "on", (kind = ANY(%s))::int AS member,
+                       lag((kind = ANY(%s))::int, 1, 0) OVER (
+                           PARTITION BY city_id ORDER BY "on", id
+                       ) AS member_before
+                FROM {table}
+            )
+            SELECT "on", sum(sum(member - member_before)) OVER (ORDER BY "on")
+            FROM flagged
+            GROUP BY "on"
+            HAVING sum(member - member_before) <> 0
+            ORDER BY "on"
+        """
+        kinds = [str(kind) for kind in MEMBER_KINDS]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [kinds, kinds])
+            return [(on, int(count)) for on, count in cursor.fetchall()]
+
+
+class MembershipStep(Fact):
+    """One dated step in a city's membership."""
+
+    city = models.ForeignKey(
+        City,
+        verbose_name=_("city"),
+        on_delete=models.PROTECT,
+        related_name="membership_steps",
+    )
+    kind = models.CharField(_("step"), max_length=12, choices=MembershipKind.choices)
+    on = models.DateField(
+        _("date"),
+        help_text=_(
+            "For a month or year give the 1st (of January); for 'on or before' "
+            "give the earliest date a source shows the step had happened."
+        ),
+    )
+    precision = models.CharField(
+        _("date precision"),
+        max_length=6,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    event = models.ForeignKey(
+        "summits.Event",
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="membership_steps",
+        help_text=_("The summit or meeting at which the step happened, if any."),
+    )
+    founding = models.BooleanField(
+        _("founding"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "For a join: did the city sign the Istanbul Declaration as a founder? "
+            "Leave unknown when the sources do not say."
+        ),
+    )
+    signature = models.OneToOneField(
+        "summits.Signature",
+        verbose_name=_("signature"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="membership_step",
+        help_text=_("The declaration signed to join, and who signed it."),
+    )
+    history = HistoricalRecords()
+
+    objects = MembershipStepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership step")
+        verbose_name_plural = _("membership ledger")
+        ordering = ["city__name", "on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "kind", "on"],
+                name="cities_membershipstep_unique_step",
+                violation_error_message=_(
+                    "This city already has a step of this kind on this date."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=precision_condition("on", "precision"),
+                name="cities_membershipstep_date_matches_precision",
+                violation_error_message=_(
+                    "A month-precision date must be the 1st; a year-precision date "
+                    "must be 1 January."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(founding__isnull=True) | Q(kind=MembershipKind.JOINED),
+                name="cities_membershipstep_founding_only_on_join",
+                violation_error_message=_("Only a join can be marked founding."),
+            ),
+            models.CheckConstraint(
+                condition=Q(signature__isnull=True)
+                | Q(kind__in=[MembershipKind.JOINED, MembershipKind.REINSTATED]),
+                name="cities_membershipstep_signature_only_on_join",
+                violation_error_message=_(
+                    "Only a join or reinstatement comes with a signature."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["city", "on", "id"], name="cities_step_city_on"),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.get_kind_display()} {format_partial_date(self.on, self.precision)}"
+        )
+
+    @property
+    def date_display(self) -> str:
+        return format_partial_date(self.on, self.precision)
+
+
+class ReportedCount(Fact):
+    """A member count as published by the network or the press on a date."""
+
+    on = models.DateField(_("date"))
+    precision = models.CharField(
+        _("date precision"),
+        max_length=6,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+    )
+    members = models.PositiveIntegerField(_("members reported"))
+    countries = models.PositiveIntegerField(
+        _("countries reported"), null=True, blank=True
+    )
+    reported_by = models.CharField(_("reported by"), max_length=160)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reported count")
+        verbose_name_plural = _("reported counts")
+        ordering = ["on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["on", "reported_by"],
+                name="cities_reportedcount_unique_report",
+                violation_error_message=_(
+                    "This source already has a count reported on this date."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=precision_condition("on", "precision"),
+                name="cities_reportedcount_date_matches_precision",
+                violation_error_message=_(
+                    "A month-precision date must be the 1st; a year-precision date "
+                    "must be 1 January."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.members} ({format_partial_date(self.on, self.precision)})"
+
+    @property
+    def date_display(self) -> str:
+        return format_partial_date(self.on, self.precision)

@@ -1,0 +1,160 @@
+"""Writes to the membership ledger, which must follow the membership lifecycle.
+
+Every write locks the city's row first, so two connections recording steps for
+the same city run one after the other and the second sees the first's step.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cities.dates import DatePrecision, format_partial_date, normalise
+from cities.models import (
+    City,
+    Confidence,
+    MembershipKind,
+    MembershipStatus,
+    MembershipStep,
+    STATUS_OF_KIND,
+)
+
+# The steps allowed from each standing.
+ALLOWED_STEPS = {
+    MembershipStatus.NONE: {
+        MembershipKind.INVITED,
+        MembershipKind.CANDIDATE,
+        MembershipKind.JOINED,
+    },
+    MembershipStatus.INVITED: {
+        MembershipKind.CANDIDATE,
+        MembershipKind.JOINED,
+        MembershipKind.WITHDRAWN,
+    },
+    MembershipStatus.CANDIDATE: {MembershipKind.JOINED, MembershipKind.WITHDRAWN},
+    MembershipStatus.MEMBER: {MembershipKind.SUSPENDED, MembershipKind.WITHDRAWN},
+    MembershipStatus.SUSPENDED: {MembershipKind.REINSTATED, MembershipKind.WITHDRAWN},
+    MembershipStatus.WITHDRAWN: {
+        MembershipKind.INVITED,
+        MembershipKind.CANDIDATE,
+        MembershipKind.JOINED,
+    },
+}
+
+
+def _refusal(status: str, kind: str) -> str:
+    if kind == MembershipKind.JOINED:
+        return _("The city is already a member; it must withdraw before joining again.")
+    if kind == MembershipKind.SUSPENDED:
+        return _("Only a member can be suspended.")
+    if kind == MembershipKind.REINSTATED:
+        return _("Only a suspended member can be reinstated.")
+    if kind == MembershipKind.WITHDRAWN:
+        return _("A city that is not invited, a candidate or a member cannot withdraw.")
+    return _("A %(kind)s step cannot follow the status '%(status)s'.") % {
+        "kind": MembershipKind(kind).label,
+        "status": MembershipStatus(status).label,
+    }
+
+
+def membership_sequence_validate(steps: Iterable[MembershipStep]) -> None:
+    """Raise ValidationError unless the steps, in date order, follow the lifecycle."""
+    status = MembershipStatus.NONE
+    for step in sorted(steps, key=lambda s: (s.on, s.pk is None, s.pk or 0)):
+        if step.kind not in ALLOWED_STEPS[status]:
+            raise ValidationError(
+                {
+                    "kind": _("%(date)s: %(reason)s")
+                    % {
+                        "date": format_partial_date(step.on, step.precision),
+                        "reason": _refusal(status, step.kind),
+                    }
+                },
+                code="lifecycle",
+            )
+        status = STATUS_OF_KIND[step.kind]
+
+
+def _locked_steps(city: City) -> list[MembershipStep]:
+    City.objects.select_for_update().filter(pk=city.pk).get()
+    return list(MembershipStep.objects.filter(city=city).order_by("on", "id"))
+
+
+@transaction.atomic
+def membership_step_record(
+    *,
+    city: City,
+    kind: str,
+    on: datetime.date,
+    precision: str = DatePrecision.DAY,
+    event=None,
+    founding: bool | None = None,
+    signature=None,
+    confidence: str = Confidence.UNVERIFIED,
+    sources: list[str] | None = None,
+    notes: str = "",
+) -> MembershipStep:
+    """Add a step to the end of a city's ledger, refusing one the lifecycle forbids."""
+    steps = _locked_steps(city)
+    on = normalise(on, precision)
+    if steps and on < steps[-1].on:
+        raise ValidationError(
+            {
+                "on": _(
+                    "Steps are recorded in date order: the city's last step is on "
+                    "%(date)s. Correct the earlier steps instead."
+                )
+                % {"date": steps[-1].date_display}
+            },
+            code="out_of_order",
+        )
+    step = MembershipStep(
+        city=city,
+        kind=kind,
+        on=on,
+        precision=precision,
+        event=event,
+        founding=founding,
+        signature=signature,
+        confidence=confidence,
+        sources=sources or [],
+        notes=notes,
+    )
+    membership_sequence_validate([*steps, step])
+    step.full_clean(validate_unique=True, validate_constraints=True)
+    step.save()
+    return step
+
+
+@transaction.atomic
+def membership_step_change(*, step: MembershipStep, **changes) -> MembershipStep:
+    """Correct a recorded step; the city's whole ledger must still be valid after it."""
+    steps = _locked_steps(step.city)
+    for field, value in changes.items():
+        setattr(step, field, value)
+    step.on = normalise(step.on, step.precision)
+    others = [s for s in steps if s.pk != step.pk]
+    membership_sequence_validate([*others, step])
+    step.full_clean(validate_unique=True, validate_constraints=True)
+    step.save()
+    return step
+
+
+@transaction.atomic
+def membership_step_delete(*, step: MembershipStep) -> None:
+    """Remove a step recorded in error, if the rest of the ledger still holds."""
+    steps = _locked_steps(step.city)
+    membership_sequence_validate([s for s in steps if s.pk != step.pk])
+    step.delete()
+
+
+@transaction.atomic
+def fact_confirm(*, fact, user) -> None:
+    """Mark a fact confirmed by a member of the secretariat, now."""
+    fact.confidence = Confidence.CONFIRMED
+    fact.verified_at = timezone.now()
+    fact.verified_by = user
+    fact.save(update_fields=["confidence", "verified_at", "verified_by"])
