@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 
 from cities.dates import DatePrecision, format_partial_date, normalise
 from cities.models import (
+    STATUS_OF_KIND,
     City,
     Confidence,
     MembershipKind,
     MembershipStatus,
     MembershipStep,
-    STATUS_OF_KIND,
 )
 
 # The steps allowed from each standing.
