@@ -12,7 +12,11 @@ class SourceListFormField(SimpleArrayField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3, "cols": 80}))
-        super().__init__(forms.URLField(max_length=500), delimiter="\n", **kwargs)
+        super().__init__(
+            forms.URLField(max_length=500, assume_scheme="https"),
+            delimiter="\n",
+            **kwargs,
+        )
 
     def prepare_value(self, value):
         if isinstance(value, list):

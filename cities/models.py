@@ -107,9 +107,9 @@ class CityQuerySet(models.QuerySet):
     def with_status(self, as_of: datetime.date | None = None):
         """Annotate each city's standing on a date from its latest ledger step.
 
-        Adds ``status_kind`` (the latest step's kind, or None), ``member_since``
-        and ``member_since_precision`` (the latest join), and ``founding``.
-        One query, whatever the number of cities.
+        Adds ``status_kind`` (the latest step's kind, or None), ``status`` (a
+        MembershipStatus), ``member_since`` and ``member_since_precision`` (the
+        latest join), and ``founding``. One query, whatever the number of cities.
         """
         as_of = as_of or timezone.localdate()
         steps = MembershipStep.objects.filter(city=OuterRef("pk"), on__lte=as_of)
@@ -120,6 +120,15 @@ class CityQuerySet(models.QuerySet):
             member_since=Subquery(latest_join.values("on")[:1]),
             member_since_precision=Subquery(latest_join.values("precision")[:1]),
             founding=Subquery(latest_join.values("founding")[:1]),
+        ).annotate(
+            status=models.Case(
+                *(
+                    models.When(status_kind=kind, then=Value(str(status)))
+                    for kind, status in STATUS_OF_KIND.items()
+                ),
+                default=Value(str(MembershipStatus.NONE)),
+                output_field=models.CharField(),
+            )
         )
 
     def members(self, as_of: datetime.date | None = None):
