@@ -65,9 +65,11 @@ def run(command: list[str]) -> int:
     child = subprocess.Popen(command, env=env)
     # Ctrl-C reaches the whole process group; let the child finish cleanly and
     # only then stop the server (pgserver does that at interpreter exit).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    interrupted = []
+    signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
     signal.signal(signal.SIGTERM, lambda *_: child.terminate())
-    return child.wait()
+    returncode = child.wait()
+    return 0 if interrupted else returncode
 
 
 def main(argv: list[str] | None = None) -> int:
