@@ -6,7 +6,7 @@ from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import connection, models
 from django.db.models import F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -114,21 +114,28 @@ class CityQuerySet(models.QuerySet):
         as_of = as_of or timezone.localdate()
         steps = MembershipStep.objects.filter(city=OuterRef("pk"), on__lte=as_of)
         latest = steps.order_by("-on", "-id")
-        latest_join = steps.filter(kind=MembershipKind.JOINED).order_by("-on", "-id")
+        # A city has at most one join a day (cities_membershipstep_unique_step),
+        # so the date alone orders joins, straight from that constraint's index.
+        latest_join = steps.filter(kind=MembershipKind.JOINED).order_by("-on")
+        # The status is mapped from the step's kind inside its own subquery:
+        # a CASE over the status_kind annotation would repeat that subquery
+        # once for every WHEN.
+        status_of_step = models.Case(
+            *(
+                models.When(kind=kind, then=Value(str(status)))
+                for kind, status in STATUS_OF_KIND.items()
+            ),
+            output_field=models.CharField(),
+        )
         return self.annotate(
             status_kind=Subquery(latest.values("kind")[:1]),
+            status=Coalesce(
+                Subquery(latest.annotate(status=status_of_step).values("status")[:1]),
+                Value(str(MembershipStatus.NONE)),
+            ),
             member_since=Subquery(latest_join.values("on")[:1]),
             member_since_precision=Subquery(latest_join.values("precision")[:1]),
             founding=Subquery(latest_join.values("founding")[:1]),
-        ).annotate(
-            status=models.Case(
-                *(
-                    models.When(status_kind=kind, then=Value(str(status)))
-                    for kind, status in STATUS_OF_KIND.items()
-                ),
-                default=Value(str(MembershipStatus.NONE)),
-                output_field=models.CharField(),
-            )
         )
 
     def members(self, as_of: datetime.date | None = None):
@@ -291,13 +298,51 @@ class Person(models.Model):
 
 
 class DateSpan(Func):
-    """daterange(start, end, '[]') over the known span of an office."""
+    """daterange(start, end, '[]') over the known span of an office.
+
+    Empty when the end is before the start. Check constraints refuse such a
+    row; validating one must then report that, not fail in daterange() or
+    report an overlap with another term.
+    """
 
     function = "daterange"
+    bounds = "[]"
     output_field = DateRangeField()
 
     def __init__(self, start, end):
-        super().__init__(start, end, Value("[]"))
+        super().__init__(start, end, Value(self.bounds))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (start, start_params), (end, end_params), (bounds, bounds_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        # Typed, so an unknown end validates as an open range rather than
+        # failing as an untyped NULL.
+        start, end = f"({start})::date", f"({end})::date"
+        sql = (
+            f"CASE WHEN {end} < {start} THEN 'empty'::daterange "
+            f"ELSE daterange({start}, {end}, {bounds}) END"
+        )
+        return sql, (
+            *end_params,
+            *start_params,
+            *start_params,
+            *end_params,
+            *bounds_params,
+        )
+
+
+def known_within_term(field: str) -> Q:
+    """The date in ``field``, when given, is not before start_on nor after end_on."""
+    return (
+        Q(**{f"{field}__isnull": True})
+        | Q(start_on__isnull=True)
+        | Q(**{f"{field}__gte": F("start_on")})
+    ) & (
+        Q(**{f"{field}__isnull": True})
+        | Q(end_on__isnull=True)
+        | Q(**{f"{field}__lte": F("end_on")})
+    )
 
 
 class Office(Fact):
@@ -368,6 +413,14 @@ class Office(Fact):
                     "The latest date in office cannot be before the earliest."
                 ),
             ),
+            models.CheckConstraint(
+                condition=known_within_term("known_from")
+                & known_within_term("known_until"),
+                name="cities_office_known_within_term",
+                violation_error_message=_(
+                    "The dates known in office must fall within the term."
+                ),
+            ),
             ExclusionConstraint(
                 name="cities_office_no_overlapping_mayors",
                 expressions=[
@@ -388,7 +441,17 @@ class Office(Fact):
         ]
 
     def __str__(self):
-        return f"{self.get_role_display()} {self.pk}"
+        return f"{self.get_role_display()}, {self.span_display}"
+
+    @property
+    def span_display(self) -> str:
+        """The term, or failing that the dates the person is known in office."""
+        start = self.start_on or self.known_from
+        end = self.end_on or self.known_until
+        shown = [formats.date_format(d, "DATE_FORMAT") for d in (start, end) if d]
+        if len(shown) == 2 and shown[0] != shown[1]:
+            return f"{shown[0]} – {shown[1]}"
+        return shown[0] if shown else ""
 
 
 class MembershipStepQuerySet(models.QuerySet):
@@ -508,7 +571,13 @@ class MembershipStep(Fact):
             ),
         ]
         indexes = [
-            models.Index(fields=["city", "on", "id"], name="cities_step_city_on"),
+            # Covers the latest step's kind, so status and the growth series
+            # read the index alone.
+            models.Index(
+                fields=["city", "on", "id"],
+                include=["kind"],
+                name="cities_step_city_on",
+            ),
         ]
 
     def __str__(self):

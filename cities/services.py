@@ -54,7 +54,7 @@ def _refusal(status: str, kind: str) -> str:
         return _("Only a suspended member can be reinstated.")
     if kind == MembershipKind.WITHDRAWN:
         return _("A city that is not invited, a candidate or a member cannot withdraw.")
-    return _("A %(kind)s step cannot follow the status '%(status)s'.") % {
+    return _("A step '%(kind)s' cannot follow the status '%(status)s'.") % {
         "kind": MembershipKind(kind).label,
         "status": MembershipStatus(status).label,
     }
@@ -65,22 +65,29 @@ def membership_sequence_validate(steps: Iterable[MembershipStep]) -> None:
     status = MembershipStatus.NONE
     for step in sorted(steps, key=lambda s: (s.on, s.pk is None, s.pk or 0)):
         if step.kind not in ALLOWED_STEPS[status]:
-            raise ValidationError(
-                {
-                    "kind": _("%(date)s: %(reason)s")
-                    % {
-                        "date": format_partial_date(step.on, step.precision),
-                        "reason": _refusal(status, step.kind),
-                    }
-                },
-                code="lifecycle",
-            )
+            message = _("%(date)s: %(reason)s") % {
+                "date": format_partial_date(step.on, step.precision),
+                "reason": _refusal(status, step.kind),
+            }
+            raise ValidationError({"kind": ValidationError(message, code="lifecycle")})
         status = STATUS_OF_KIND[step.kind]
 
 
 def _locked_steps(city: City) -> list[MembershipStep]:
-    City.objects.select_for_update().filter(pk=city.pk).get()
-    return list(MembershipStep.objects.filter(city=city).order_by("on", "id"))
+    return _locked_ledgers(city.pk)[city.pk]
+
+
+def _locked_ledgers(*city_ids: int) -> dict[int, list[MembershipStep]]:
+    """Lock the cities' rows and read their steps, in date order, by city."""
+    ids = sorted(set(city_ids))
+    # Rows are locked in primary-key order, so two writers never deadlock.
+    locked = City.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    if list(locked.values_list("pk", flat=True)) != ids:
+        raise City.DoesNotExist("A city of this ledger no longer exists.")
+    ledgers = {pk: [] for pk in ids}
+    for step in MembershipStep.objects.filter(city__in=ids).order_by("on", "id"):
+        ledgers[step.city_id].append(step)
+    return ledgers
 
 
 @transaction.atomic
@@ -101,16 +108,11 @@ def membership_step_record(
     steps = _locked_steps(city)
     on = normalise(on, precision)
     if steps and on < steps[-1].on:
-        raise ValidationError(
-            {
-                "on": _(
-                    "Steps are recorded in date order: the city's last step is on "
-                    "%(date)s. Correct the earlier steps instead."
-                )
-                % {"date": steps[-1].date_display}
-            },
-            code="out_of_order",
-        )
+        message = _(
+            "Steps are recorded in date order: the city's last step is on "
+            "%(date)s. Correct the earlier steps instead."
+        ) % {"date": steps[-1].date_display}
+        raise ValidationError({"on": ValidationError(message, code="out_of_order")})
     step = MembershipStep(
         city=city,
         kind=kind,
@@ -131,13 +133,22 @@ def membership_step_record(
 
 @transaction.atomic
 def membership_step_change(*, step: MembershipStep, **changes) -> MembershipStep:
-    """Correct a recorded step; the city's whole ledger must still be valid after it."""
-    steps = _locked_steps(step.city)
+    """Correct a recorded step; the city's whole ledger must still be valid after it.
+
+    A step moved to another city leaves one ledger for another: both must hold.
+    """
+    recorded_city_id = (
+        MembershipStep.objects.filter(pk=step.pk).values_list("city", flat=True).get()
+    )
     for field, value in changes.items():
         setattr(step, field, value)
     step.on = normalise(step.on, step.precision)
-    others = [s for s in steps if s.pk != step.pk]
-    membership_sequence_validate([*others, step])
+    ledgers = _locked_ledgers(recorded_city_id, step.city_id)
+    for city_id, steps in ledgers.items():
+        others = [s for s in steps if s.pk != step.pk]
+        membership_sequence_validate(
+            [*others, step] if city_id == step.city_id else others
+        )
     step.full_clean(validate_unique=True, validate_constraints=True)
     step.save()
     return step

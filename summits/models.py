@@ -222,7 +222,7 @@ class Signature(Fact):
         ]
 
     def __str__(self):
-        return f"{self._meta.verbose_name} {self.pk}"
+        return f"{self.signatory_role or _('signature')}, {self.date_display}"
 
     @property
     def date_display(self) -> str:
@@ -248,8 +248,7 @@ class NumberSpan(Func):
 class PresidencySpan(DateSpan):
     """daterange(start, end, '[)'): a handover day belongs to the incoming term."""
 
-    def __init__(self, start, end):
-        Func.__init__(self, start, end, Value("[)"))
+    bounds = "[)"
 
 
 class Presidency(Fact):
