@@ -11,7 +11,7 @@ databases). The script creates a scratch database ``b40_bench`` on that server
 with about five ledger steps each, and times
 
 - members on a date: ``City.objects.members(as_of=d)``, evaluated as a list of
-  cities and as a count;
+  cities, as rows (id, name, status) and as a count;
 - status of one city: ``City.objects.with_status(d).get(pk=...)``;
 - growth series: ``MembershipStep.objects.growth_series()``;
 
@@ -229,6 +229,12 @@ def benchmark(cities: int, runs: int, show_plans: bool) -> None:
         (
             "  reference: as many cities",
             lambda: list(City.objects.order_by("name")[:members]),
+        ),
+        (
+            "members on a date (rows)",
+            lambda: list(
+                City.objects.members(as_of=AS_OF).values_list("pk", "name", "status")
+            ),
         ),
         (
             "members on a date (count)",

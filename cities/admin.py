@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -399,7 +400,7 @@ class LedgerInline(CompactInline):
 class CityAdmin(FactAdmin):
     list_display = (
         "name",
-        "country",
+        "country_with_flag",
         "other_names",
         "status_today",
         "member_since",
@@ -449,6 +450,14 @@ class CityAdmin(FactAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return queryset.search(search_term), False
+
+    @admin.display(description=_("country"), ordering="country")
+    def country_with_flag(self, city):
+        return format_html(
+            '<img src="{}" alt="" width="16" height="11"> {}',
+            city.country.flag,
+            city.country.name,
+        )
 
     @admin.display(description=_("other names"))
     def other_names(self, city):

@@ -205,7 +205,8 @@ class City(Fact):
     class Meta:
         verbose_name = _("city")
         verbose_name_plural = _("cities")
-        ordering = ["name"]
+        # The folded name sorts Çanakkale with the Cs and İzmir with the Is.
+        ordering = ["search_key", "name"]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="cities_city_unique_slug"),
             models.CheckConstraint(

@@ -1,6 +1,7 @@
 """factory_boy factories whose defaults satisfy every constraint."""
 
 import datetime
+from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
@@ -50,8 +51,8 @@ class CityFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"city-{n}")
     name = factory.Sequence(lambda n: f"City {n}")
     country = "BG"
-    latitude = factory.Sequence(lambda n: 40 + (n % 500) / 100)
-    longitude = factory.Sequence(lambda n: 20 + (n % 500) / 100)
+    latitude = factory.Sequence(lambda n: Decimal(40) + Decimal(n % 500) / 100)
+    longitude = factory.Sequence(lambda n: Decimal(20) + Decimal(n % 500) / 100)
     confidence = Confidence.CONFIRMED
     sources = factory.LazyFunction(lambda: ["https://b40network.org/who-we-are/"])
 
