@@ -8,7 +8,7 @@ from collections import defaultdict
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -147,7 +147,11 @@ def _confirm(request):
 def to_verify(request, site):
     """Every fact not yet confirmed, with its sources; editors confirm them here."""
     if request.method == "POST":
-        confirmed = _confirm(request)
+        try:
+            confirmed = _confirm(request)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("admin:to-verify")
         messages.success(
             request,
             ngettext(

@@ -171,7 +171,7 @@ class Row:
         value = self.text(column, required=required)
         if not value:
             return None
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise self.error(column, f"{value!r} is not a whole number")
         return int(value)
 
@@ -181,6 +181,8 @@ class Row:
             number = decimal.Decimal(value)
         except decimal.InvalidOperation:
             raise self.error(column, f"{value!r} is not a number") from None
+        if not number.is_finite():
+            raise self.error(column, f"{value!r} is not a number")
         if not -limit <= number <= limit:
             raise self.error(column, f"{value} is outside -{limit} to {limit}")
         return number.quantize(decimal.Decimal("0.00001"))
@@ -214,7 +216,7 @@ def read_rows(directory: Path, filename: str) -> list[Row]:
     path = directory / filename
     if not path.exists():
         raise LoadError(f"{filename}: file not found in {directory}")
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in FILES[filename] if c not in (reader.fieldnames or [])]
         if missing:
@@ -258,15 +260,21 @@ class Loader:
         self.directory = Path(directory)
         self.report = Report()
         self.people: dict[str, Person] = {}
+        self.seen: dict[tuple, int] = {}
 
     def sync(self, model, row: Row | None, lookup: dict, values: dict):
         """Create the record, or update the fields that differ; never touch others."""
         label = model._meta.verbose_name_plural
-        obj = model.objects.filter(**lookup).first()
+        self.check_not_repeated(model, row, lookup)
+        obj = model.objects.select_for_update().filter(**lookup).first()
+        if obj is not None and getattr(obj, "verified_at", None):
+            # The secretariat's review stands over the public record's grading.
+            values = {k: v for k, v in values.items() if k != "confidence"}
         try:
             if obj is None:
                 obj = model(**lookup, **values)
                 obj.full_clean()
+                obj._change_reason = CHANGE_REASON
                 obj.save()
                 outcome = "created"
             else:
@@ -277,16 +285,23 @@ class Loader:
                 for key in changed:
                     setattr(obj, key, values[key])
                 obj.full_clean()
-                obj.save()
+                obj._change_reason = CHANGE_REASON
+                obj.save(update_fields=changed)
                 outcome = "updated"
         except ValidationError as error:
             raise self._row_error(row, error) from None
         except IntegrityError as error:
             raise self._row_error(row, ValidationError(str(error).strip())) from None
-        if hasattr(obj, "history"):
-            update_change_reason(obj, CHANGE_REASON)
         self.report.add(label, outcome)
         return obj
+
+    def check_not_repeated(self, model, row: Row | None, lookup: dict) -> None:
+        """Two rows with one key would overwrite each other on every run."""
+        values = tuple((k, getattr(v, "pk", v)) for k, v in sorted(lookup.items()))
+        key = (model, values)
+        if key in self.seen and row is not None:
+            raise row.error("row", f"repeats the record of line {self.seen[key]}")
+        self.seen[key] = row.line if row else 0
 
     @staticmethod
     def _row_error(row: Row | None, error: ValidationError) -> LoadError:
@@ -483,7 +498,10 @@ class Loader:
     def sync_step(self, row: Row, values: dict) -> None:
         label = MembershipStep._meta.verbose_name_plural
         key = {k: values[k] for k in ("city", "kind", "on")}
+        self.check_not_repeated(MembershipStep, row, key)
         step = MembershipStep.objects.filter(**key).first()
+        if step is not None and step.verified_at:
+            values = {k: v for k, v in values.items() if k != "confidence"}
         try:
             if step is None:
                 step = services.membership_step_record(**values)

@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
@@ -20,6 +21,7 @@ from cities.models import (
     STATUS_OF_KIND,
     City,
     CityName,
+    Confidence,
     MembershipKind,
     MembershipStatus,
     MembershipStep,
@@ -28,6 +30,9 @@ from cities.models import (
     ReportedCount,
 )
 from cities.search import Fold, fold
+
+# A city that has left shows no "member since".
+MEMBERSHIP_HELD = (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED)
 
 # Filters
 
@@ -163,6 +168,19 @@ class FoldedSearchMixin:
 class RegistryAdmin(FoldedSearchMixin, SimpleHistoryAdmin):
     """Every registry model: folded search, and its history from the change page."""
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple_history shows a past version to anyone who may view the object
+        # but would also accept its form; a revert is a change.
+        if request.method == "POST":
+            obj = self.get_object(request, object_id)
+            if not self.has_change_permission(request, obj) or self.revert_disabled(
+                request, obj
+            ):
+                raise PermissionDenied
+        return super().history_form_view(
+            request, object_id, version_id, extra_context=extra_context
+        )
+
 
 PROVENANCE_FIELDS = ("confidence", "sources", "notes", "verified_at", "verified_by")
 
@@ -181,17 +199,33 @@ def provenance_fieldset():
     )
 
 
+def record_confirmation(request, fact, form) -> None:
+    """A fact set to confirmed in its form records who confirmed it and when."""
+    if "confidence" in form.changed_data and fact.confidence == Confidence.CONFIRMED:
+        fact.verified_at = timezone.now()
+        fact.verified_by = request.user
+
+
 class FactAdmin(RegistryAdmin):
     """A record that carries sources and a confidence (see cities.models.Fact)."""
 
     readonly_fields = ("verified_at", "verified_by")
     actions = ["confirm_facts"]
 
+    def save_model(self, request, obj, form, change):
+        record_confirmation(request, obj, form)
+        super().save_model(request, obj, form, change)
+
     @admin.action(description=_("Confirm the selected facts"), permissions=["change"])
     def confirm_facts(self, request, queryset):
         facts = list(queryset)
-        for fact in facts:
-            services.fact_confirm(fact=fact, user=request.user)
+        try:
+            with transaction.atomic():
+                for fact in facts:
+                    services.fact_confirm(fact=fact, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
         self.message_user(
             request,
             ngettext(
@@ -352,7 +386,6 @@ class LedgerInlineFormSet(ConstraintInlineFormSet):
                 ledger[step.pk] = step
                 services.membership_sequence_validate(ledger.values())
             for number, step in enumerate(sorted(added, key=lambda s: s.on)):
-                check_appended(step, ledger.values())
                 ledger[f"new-{number}"] = step
                 services.membership_sequence_validate(ledger.values())
         except ValidationError as error:
@@ -362,27 +395,6 @@ class LedgerInlineFormSet(ConstraintInlineFormSet):
 def ledger_deletion_order(steps):
     """Latest first, so that each deletion leaves the earlier ledger intact."""
     return sorted(steps, key=lambda step: (step.on, step.pk), reverse=True)
-
-
-def check_appended(step, ledger):
-    """Refuse what membership_step_record refuses: a step before the last one."""
-    last = max(ledger, key=lambda s: s.on, default=None)
-    on = normalise(step.on, step.precision)
-    if last is not None and on < last.on:
-        raise ValidationError(
-            {
-                "on": gettext(
-                    "%(date)s: steps are added in date order and the city's last "
-                    "step is on %(last)s. To put a step before it, correct the "
-                    "later steps instead."
-                )
-                % {
-                    "date": format_partial_date(on, step.precision),
-                    "last": last.date_display,
-                }
-            },
-            code="out_of_order",
-        )
 
 
 class LedgerInline(CompactInline):
@@ -470,6 +482,8 @@ class CityAdmin(FactAdmin):
 
     @admin.display(description=_("member since"), ordering="member_since")
     def member_since(self, city):
+        if getattr(city, "status", None) not in MEMBERSHIP_HELD:
+            return ""
         return format_partial_date(
             getattr(city, "member_since", None),
             getattr(city, "member_since_precision", None),
@@ -627,8 +641,6 @@ class MembershipStepForm(forms.ModelForm):
         )
         others = list(MembershipStep.objects.filter(city=city).exclude(pk=step.pk))
         try:
-            if not self.instance.pk:
-                check_appended(step, others)
             services.membership_sequence_validate([*others, step])
         except ValidationError as error:
             # Shown above the form: an error on a field would exclude that field
@@ -699,6 +711,7 @@ class MembershipStepAdmin(FactAdmin):
         return (*readonly, "city") if obj else readonly
 
     def save_model(self, request, obj, form, change):
+        record_confirmation(request, obj, form)
         if change:
             services.membership_step_change(step=obj)
             return
@@ -719,6 +732,8 @@ class MembershipStepAdmin(FactAdmin):
                 )
             },
         )
+        if obj.verified_by:
+            services.fact_confirm(fact=step, user=request.user)
         obj.pk = step.pk
         obj.on = step.on
         obj._state.adding = False

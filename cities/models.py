@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -101,6 +102,15 @@ class Fact(models.Model):
 
     class Meta:
         abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.confidence == Confidence.CONFIRMED and not self.sources:
+            # Not tied to the sources field: forms such as the ledger inline
+            # leave it out.
+            raise ValidationError(
+                _("A confirmed fact needs at least one source."), code="no_source"
+            )
 
 
 class CityQuerySet(models.QuerySet):

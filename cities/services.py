@@ -104,15 +104,10 @@ def membership_step_record(
     sources: list[str] | None = None,
     notes: str = "",
 ) -> MembershipStep:
-    """Add a step to the end of a city's ledger, refusing one the lifecycle forbids."""
+    """Add a step to a city's ledger, at its date, refusing a step after which the
+    ledger, read in date order, no longer follows the lifecycle."""
     steps = _locked_steps(city)
     on = normalise(on, precision)
-    if steps and on < steps[-1].on:
-        message = _(
-            "Steps are recorded in date order: the city's last step is on "
-            "%(date)s. Correct the earlier steps instead."
-        ) % {"date": steps[-1].date_display}
-        raise ValidationError({"on": ValidationError(message, code="out_of_order")})
     step = MembershipStep(
         city=city,
         kind=kind,
@@ -126,9 +121,18 @@ def membership_step_record(
         notes=notes,
     )
     membership_sequence_validate([*steps, step])
+    _check_signature_city(step)
     step.full_clean(validate_unique=True, validate_constraints=True)
     step.save()
     return step
+
+
+def _check_signature_city(step: MembershipStep) -> None:
+    if step.signature is not None and step.signature.city_id != step.city_id:
+        message = _("This signature is another city's.")
+        raise ValidationError(
+            {"signature": ValidationError(message, code="signature_city")}
+        )
 
 
 @transaction.atomic
@@ -149,6 +153,7 @@ def membership_step_change(*, step: MembershipStep, **changes) -> MembershipStep
         membership_sequence_validate(
             [*others, step] if city_id == step.city_id else others
         )
+    _check_signature_city(step)
     step.full_clean(validate_unique=True, validate_constraints=True)
     step.save()
     return step
@@ -164,7 +169,15 @@ def membership_step_delete(*, step: MembershipStep) -> None:
 
 @transaction.atomic
 def fact_confirm(*, fact, user) -> None:
-    """Mark a fact confirmed by a member of the secretariat, now."""
+    """Mark a fact confirmed by a member of the secretariat, now.
+
+    A fact with no source cannot be confirmed: nobody could check it again.
+    """
+    if not fact.sources:
+        raise ValidationError(
+            _("%(fact)s has no source; add one before confirming it.") % {"fact": fact},
+            code="no_source",
+        )
     fact.confidence = Confidence.CONFIRMED
     fact.verified_at = timezone.now()
     fact.verified_by = user

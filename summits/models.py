@@ -288,9 +288,9 @@ class Presidency(Fact):
                 violation_error_message=_("A presidency with this number exists."),
             ),
             models.CheckConstraint(
-                condition=Q(end_on__gte=F("start_on")) | Q(end_on__isnull=True),
+                condition=Q(end_on__gt=F("start_on")) | Q(end_on__isnull=True),
                 name="summits_presidency_end_after_start",
-                violation_error_message=_("A term cannot end before it starts."),
+                violation_error_message=_("A term must end after the day it starts."),
             ),
             ExclusionConstraint(
                 name="summits_presidency_no_overlap",

@@ -176,6 +176,12 @@ class AdminPagesMixin:
                     self.client.post(self.admin_url(model, "add"), {}).status_code, 403
                 )
                 self.assertEqual(self.client.post(change, {}).status_code, 403)
+                version = obj.history.latest()
+                revert = self.admin_url(
+                    model, "simple_history", obj.pk, version.history_id
+                )
+                self.assertEqual(self.client.get(revert).status_code, 200)
+                self.assertEqual(self.client.post(revert, {}).status_code, 403)
                 delete = self.admin_url(model, "delete", obj.pk)
                 self.assertEqual(
                     self.client.post(delete, {"post": "yes"}).status_code, 403

@@ -82,6 +82,7 @@ class OfficeFactory(factory.django.DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     known_from = datetime.date(2021, 11, 30)
     known_until = datetime.date(2021, 11, 30)
+    sources = factory.LazyFunction(lambda: ["https://b40network.org/who-we-are/"])
 
 
 class MembershipStepFactory(factory.django.DjangoModelFactory):
@@ -96,6 +97,7 @@ class MembershipStepFactory(factory.django.DjangoModelFactory):
     precision = "day"
     founding = True
     confidence = Confidence.CONFIRMED
+    sources = factory.LazyFunction(lambda: ["https://b40network.org/who-we-are/"])
 
 
 class ReportedCountFactory(factory.django.DjangoModelFactory):
@@ -105,6 +107,7 @@ class ReportedCountFactory(factory.django.DjangoModelFactory):
     on = factory.Sequence(lambda n: datetime.date(2022, 1, 1) + datetime.timedelta(n))
     members = 23
     reported_by = "B40 Balkan Cities Network"
+    sources = factory.LazyFunction(lambda: ["https://b40network.org/who-we-are/"])
 
 
 class WorkingGroupFactory(factory.django.DjangoModelFactory):
@@ -125,6 +128,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     city = factory.SubFactory(CityFactory)
     start_on = datetime.date(2022, 4, 25)
     end_on = datetime.date(2022, 4, 25)
+    sources = factory.LazyFunction(lambda: ["https://b40network.org/who-we-are/"])
 
 
 class DeclarationFactory(factory.django.DjangoModelFactory):
@@ -135,6 +139,7 @@ class DeclarationFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Declaration {n}")
     kind = DeclarationKind.STATEMENT
     adopted_on = datetime.date(2021, 11, 30)
+    sources = factory.LazyFunction(lambda: ["https://b40network.org/who-we-are/"])
 
 
 class SignatureFactory(factory.django.DjangoModelFactory):
@@ -146,6 +151,7 @@ class SignatureFactory(factory.django.DjangoModelFactory):
     signatory = factory.SubFactory(PersonFactory)
     signatory_role = "mayor"
     on = datetime.date(2021, 11, 30)
+    sources = factory.LazyFunction(lambda: ["https://b40network.org/who-we-are/"])
 
 
 class PresidencyFactory(factory.django.DjangoModelFactory):
@@ -157,3 +163,4 @@ class PresidencyFactory(factory.django.DjangoModelFactory):
     president = factory.SubFactory(PersonFactory)
     start_on = factory.LazyAttribute(lambda p: datetime.date(2000 + p.number, 1, 1))
     end_on = factory.LazyAttribute(lambda p: datetime.date(2001 + p.number, 1, 1))
+    sources = factory.LazyFunction(lambda: ["https://b40network.org/who-we-are/"])

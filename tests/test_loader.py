@@ -7,8 +7,10 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.test import TestCase
 
+from cities import services
 from cities.models import City, MembershipStep, Office, Person
 from summits.models import Event, Presidency, Signature
+from tests.factories import UserFactory
 
 DATA = settings.BASE_DIR / "data" / "b40"
 
@@ -192,3 +194,67 @@ class ReloadTests(TestCase):
         self.assertEqual(
             City.objects.get(slug="zagreb").notes, "Edited by the secretariat."
         )
+
+
+class ReloadAfterEditsTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        load()
+
+    def test_renamed_city_loads_again_and_again(self):
+        data = EditedData(self).replace(
+            "cities.csv", "zagreb,Zagreb,", "zagreb,Zagreb City,"
+        )
+        self.assertIn("cities: 1 updated", load(data.dir))
+        self.assertIn("No changes", load(data.dir))
+        zagreb = City.objects.get(slug="zagreb")
+        self.assertEqual(zagreb.name, "Zagreb City")
+        self.assertEqual(zagreb.history.latest().history_change_reason, "load_b40")
+
+    def test_secretariat_confirmation_survives_a_reload(self):
+        step = MembershipStep.objects.get(city__slug="athens", kind="joined")
+        self.assertEqual(step.confidence, "probable")
+        services.fact_confirm(fact=step, user=UserFactory())
+        self.assertIn("No changes", load())
+        step.refresh_from_db()
+        self.assertEqual(step.confidence, "confirmed")
+
+    def test_an_earlier_step_added_to_the_record_takes_its_place(self):
+        data = EditedData(self).append(
+            "membership_events.csv",
+            "zagreb,invited,2022-04-25,day,,,probable,,,,https://example.org/,",
+        )
+        self.assertIn("membership ledger: 1 created", load(data.dir))
+        kinds = City.objects.get(slug="zagreb").membership_steps.order_by("on")
+        self.assertEqual(
+            list(kinds.values_list("kind", flat=True)), ["invited", "joined"]
+        )
+
+
+class BadFileTests(TestCase):
+    def test_repeated_key_is_refused(self):
+        line = line_of("cities.csv", "zagreb,")
+        text = (DATA / "cities.csv").read_text(encoding="utf-8").splitlines()[line - 1]
+        data = EditedData(self).append("cities.csv", text)
+        last = len((data.dir / "cities.csv").read_text().splitlines())
+        with self.assertRaisesMessage(
+            CommandError, f"cities.csv:{last}: row: repeats the record of line {line}"
+        ):
+            load(data.dir)
+        self.assertEqual(City.objects.count(), 0)
+
+    def test_not_a_number_coordinate_is_refused(self):
+        line = line_of("cities.csv", "zagreb,")
+        data = EditedData(self).replace(
+            "cities.csv", "zagreb,Zagreb,HR,45.815", "zagreb,Zagreb,HR,NaN"
+        )
+        with self.assertRaisesMessage(
+            CommandError, f"cities.csv:{line}: latitude: 'NaN' is not a number"
+        ):
+            load(data.dir)
+
+    def test_file_saved_with_a_byte_order_mark_loads(self):
+        data = EditedData(self)
+        path = data.dir / "working_groups.csv"
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+        self.assertIn("working groups: 4 created", load(data.dir))

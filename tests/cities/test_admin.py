@@ -113,7 +113,7 @@ class CityAdminTests(AdminTestCase):
             kind=MembershipKind.JOINED,
             on="2022-06-28",
             precision="day",
-            confidence=Confidence.CONFIRMED,
+            confidence=Confidence.PROBABLE,
         )
         response = self.client.post(url, data)
         self.assertEqual(response.status_code, 302)
@@ -445,12 +445,16 @@ class LedgerAdminTests(AdminConstraintAssertions, AdminTestCase):
         self.assertContains(response, "The city is already a member")
         self.assertEqual(len(self.ledger(self.member)), 1)
 
-    def test_a_step_before_the_last_is_refused(self):
+    def test_an_earlier_step_that_breaks_the_ledger_is_refused(self):
         response = self.client.post(
             *self.add(self.member, MembershipKind.WITHDRAWN, "2021-01-01")
         )
-        self.assertContains(response, "steps are added in date order")
+        self.assertContains(response, "cannot withdraw")
         self.assertEqual(len(self.ledger(self.member)), 1)
+
+    def test_an_earlier_step_that_fits_is_recorded_in_date_order(self):
+        self.client.post(*self.add(self.member, MembershipKind.INVITED, "2021-01-01"))
+        self.assertEqual(len(self.ledger(self.member)), 2)
 
     def test_a_correction_that_breaks_the_ledger_is_refused(self):
         services.membership_step_record(
@@ -751,3 +755,53 @@ class ChangelistQueryTests(AdminTestCase):
             ReportedCountFactory.create_batch,
             11,
         )
+
+
+class ConfirmationTests(AdminTestCase):
+    """Confirming a fact always records who did it, and needs a source."""
+
+    def test_confirming_in_the_form_records_who_and_when(self):
+        city = CityFactory(confidence=Confidence.PROBABLE)
+        response = self.post_form(
+            admin_url("city", "change", city.pk), confidence=Confidence.CONFIRMED
+        )
+        self.assertEqual(response.status_code, 302)
+        city.refresh_from_db()
+        self.assertEqual(city.confidence, Confidence.CONFIRMED)
+        self.assertEqual(city.verified_by, self.editor)
+        self.assertIsNotNone(city.verified_at)
+
+    def test_a_fact_without_sources_cannot_be_confirmed_in_the_form(self):
+        city = CityFactory(confidence=Confidence.PROBABLE, sources=[])
+        response = self.post_form(
+            admin_url("city", "change", city.pk), confidence=Confidence.CONFIRMED
+        )
+        self.assertContains(response, "A confirmed fact needs at least one source.")
+        city.refresh_from_db()
+        self.assertEqual(city.confidence, Confidence.PROBABLE)
+
+    def test_the_action_confirms_none_if_one_has_no_source(self):
+        sourced = CityFactory(confidence=Confidence.PROBABLE)
+        bare = CityFactory(confidence=Confidence.PROBABLE, sources=[])
+        response = self.client.post(
+            admin_url("city", "changelist"),
+            {"action": "confirm_facts", "_selected_action": [sourced.pk, bare.pk]},
+            follow=True,
+        )
+        self.assertContains(response, "has no source")
+        self.assertEqual(
+            set(City.objects.values_list("confidence", flat=True)),
+            {Confidence.PROBABLE},
+        )
+
+
+class MemberSinceTests(AdminTestCase):
+    def test_a_city_that_withdrew_shows_no_member_since(self):
+        city = MembershipStepFactory().city
+        services.membership_step_record(
+            city=city, kind=MembershipKind.WITHDRAWN, on=day(2023, 5, 1)
+        )
+        response = self.client.get(admin_url("city", "changelist"))
+        row = response.context["cl"].result_list[0]
+        self.assertEqual(row.status, "withdrawn")
+        self.assertNotContains(response, "Nov. 30, 2021")

@@ -16,7 +16,7 @@ from cities.models import (
     MembershipStatus,
     MembershipStep,
 )
-from tests.factories import CityFactory, MembershipStepFactory
+from tests.factories import CityFactory, MembershipStepFactory, SignatureFactory
 
 INVITED = MembershipKind.INVITED
 CANDIDATE = MembershipKind.CANDIDATE
@@ -121,13 +121,39 @@ class MembershipStepRecordTests(TestCase):
     def setUpTestData(cls):
         cls.city = MembershipStepFactory(on=datetime.date(2022, 6, 28)).city
 
-    def test_step_dated_before_the_last_is_refused(self):
+    def test_earlier_step_that_breaks_the_ledger_is_refused(self):
         with self.assertRaises(ValidationError) as refused:
             services.membership_step_record(
                 city=self.city, kind=WITHDRAWN, on=datetime.date(2022, 6, 27)
             )
-        self.assertEqual(refused.exception.error_dict["on"][0].code, "out_of_order")
+        self.assertEqual(refused.exception.error_dict["kind"][0].code, "lifecycle")
         self.assertEqual(ledger_of(self.city), [(JOINED, datetime.date(2022, 6, 28))])
+
+    def test_earlier_step_found_later_takes_its_place_in_date_order(self):
+        """An invitation discovered after the join was recorded still fits."""
+        services.membership_step_record(
+            city=self.city, kind=INVITED, on=datetime.date(2022, 4, 25)
+        )
+        self.assertEqual(
+            ledger_of(self.city),
+            [
+                (INVITED, datetime.date(2022, 4, 25)),
+                (JOINED, datetime.date(2022, 6, 28)),
+            ],
+        )
+
+    def test_signature_of_another_city_is_refused(self):
+        other = SignatureFactory()
+        with self.assertRaises(ValidationError) as refused:
+            services.membership_step_record(
+                city=CityFactory(),
+                kind=JOINED,
+                on=datetime.date(2022, 6, 28),
+                signature=other,
+            )
+        self.assertEqual(
+            refused.exception.error_dict["signature"][0].code, "signature_city"
+        )
 
     def test_step_on_the_day_of_the_last_follows_it(self):
         services.membership_step_record(
@@ -150,7 +176,7 @@ class MembershipStepRecordTests(TestCase):
                 on=datetime.date(2022, 6, 30),
                 precision=DatePrecision.MONTH,
             )
-        self.assertEqual(refused.exception.error_dict["on"][0].code, "out_of_order")
+        self.assertEqual(refused.exception.error_dict["kind"][0].code, "lifecycle")
 
     def test_date_is_stored_at_its_precision(self):
         cases = [

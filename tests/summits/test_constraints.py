@@ -1,5 +1,7 @@
 import datetime
 
+from django.db.models import F
+
 from django.core.exceptions import ValidationError
 from django.test import SimpleTestCase, TestCase
 
@@ -144,6 +146,13 @@ class PresidencyConstraintTests(ConstraintAssertions, TestCase):
         with self.assertRefused("summits_presidency_end_after_start"):
             Presidency.objects.filter(pk=self.first.pk).update(end_on=day(2021, 11, 29))
 
+    def test_term_ending_the_day_it_starts_is_refused(self):
+        """An empty term would overlap nothing and slip past the overlap rule."""
+        with self.assertRefused("summits_presidency_end_after_start"):
+            Presidency.objects.filter(pk=self.first.pk).update(
+                end_on=F("start_on")
+            )
+
     def test_overlapping_terms_are_refused(self):
         for start_on, end_on in [
             (day(2023, 1, 22), day(2024, 1, 30)),
@@ -183,5 +192,5 @@ class PresidencyConstraintTests(ConstraintAssertions, TestCase):
         with self.assertRaises(ValidationError) as refused:
             presidency.full_clean()
         self.assertEqual(
-            refused.exception.messages, ["A term cannot end before it starts."]
+            refused.exception.messages, ["A term must end after the day it starts."]
         )
