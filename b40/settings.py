@@ -71,6 +71,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "b40.context_processors.languages",
             ],
         },
     },
@@ -113,7 +115,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 
-COUNTRIES_OVERRIDE = {"XK": _("Kosovo")}
+# Kosovo is outside ISO 3166-1 proper; North Macedonia's name follows the 2018
+# Prespa agreement in every language (some catalogues still carry older names).
+COUNTRIES_OVERRIDE = {"XK": _("Kosovo"), "MK": _("North Macedonia")}
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

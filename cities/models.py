@@ -3,6 +3,7 @@ import datetime
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Func, OuterRef, Q, Subquery, Value
@@ -113,6 +114,12 @@ class Fact(models.Model):
             )
 
 
+def name_in_language(language: str, city: str = "pk") -> Subquery:
+    """The name of the city at ``city`` in ``language``, where the record has one."""
+    names = CityName.objects.filter(city=OuterRef(city), language=language)
+    return Subquery(names.order_by("name").values("name")[:1])
+
+
 class CityQuerySet(models.QuerySet):
     def with_status(self, as_of: datetime.date | None = None):
         """Annotate each city's standing on a date from its latest ledger step.
@@ -147,6 +154,10 @@ class CityQuerySet(models.QuerySet):
             member_since_precision=Subquery(latest_join.values("precision")[:1]),
             founding=Subquery(latest_join.values("founding")[:1]),
         )
+
+    def with_local_name(self, language: str):
+        """Annotate ``local_name``: the name in the visitor's language, or None."""
+        return self.annotate(local_name=name_in_language(language))
 
     def members(self, as_of: datetime.date | None = None):
         """Cities that are members on a date (default: today)."""
@@ -217,6 +228,13 @@ class City(Fact):
         verbose_name_plural = _("cities")
         # The folded name sorts Çanakkale with the Cs and İzmir with the Is.
         ordering = ["search_key", "name"]
+        indexes = [
+            GinIndex(
+                fields=["search_key"],
+                opclasses=["gin_trgm_ops"],
+                name="cities_city_search",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="cities_city_unique_slug"),
             models.CheckConstraint(
@@ -281,7 +299,14 @@ class CityName(models.Model):
                 name="cities_cityname_name_not_empty",
             ),
         ]
-        indexes = [models.Index(fields=["search_key"], name="cities_cityname_search")]
+        indexes = [
+            # Trigrams serve both the substring match and the typo-tolerant one.
+            GinIndex(
+                fields=["search_key"],
+                opclasses=["gin_trgm_ops"],
+                name="cities_cityname_search",
+            )
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.language})"

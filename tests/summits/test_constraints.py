@@ -1,8 +1,7 @@
 import datetime
 
-from django.db.models import F
-
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.test import SimpleTestCase, TestCase
 
 from cities.dates import DatePrecision
@@ -149,9 +148,7 @@ class PresidencyConstraintTests(ConstraintAssertions, TestCase):
     def test_term_ending_the_day_it_starts_is_refused(self):
         """An empty term would overlap nothing and slip past the overlap rule."""
         with self.assertRefused("summits_presidency_end_after_start"):
-            Presidency.objects.filter(pk=self.first.pk).update(
-                end_on=F("start_on")
-            )
+            Presidency.objects.filter(pk=self.first.pk).update(end_on=F("start_on"))
 
     def test_overlapping_terms_are_refused(self):
         for start_on, end_on in [

@@ -1,0 +1,342 @@
+"""The public members directory: its search and filter form and its query shapes.
+
+The form parses the query string (every filter lives in the URL); the functions
+below build each public page's queryset so the views stay thin. Every page's
+query count is fixed, whatever the number of cities.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django import forms
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import Country
+
+from cities.dates import format_partial_date
+from cities.models import (
+    MEMBER_KINDS,
+    City,
+    CityName,
+    Confidence,
+    MembershipKind,
+    MembershipStatus,
+    MembershipStep,
+    Office,
+)
+from cities.search import fold
+from summits.models import Event, Presidency
+
+PAGE_SIZE = 24
+# The network was founded at Istanbul on 30 November 2021: no step is older.
+FIRST_YEAR = 2021
+# word_similarity() of a term and a name at or above which a typo still finds
+# it: "sarjevo" scores 0.55 against Sarajevo, "thesaloniki" 0.79.
+SIMILARITY_THRESHOLD = 0.5
+
+
+class DirectoryForm(forms.Form):
+    """The directory's query string: search, filters, sort, date and page."""
+
+    FOUNDING_CHOICES = [
+        ("", _("Any")),
+        ("founding", _("Founding member")),
+        ("later", _("Joined later")),
+        ("unknown", _("Not known")),
+    ]
+    STATUS_CHOICES = [
+        ("", _("Any status")),
+        *(
+            (status.value, status.label)
+            for status in MembershipStatus
+            if status != MembershipStatus.NONE
+        ),
+    ]
+    SORT_CHOICES = [
+        ("", _("Best match")),
+        ("name", _("Name")),
+        ("joined", _("Date joined, earliest first")),
+        ("-joined", _("Date joined, latest first")),
+    ]
+
+    q = forms.CharField(
+        label=_("Name"), required=False, max_length=100, widget=forms.SearchInput
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=STATUS_CHOICES
+    )
+    founding = forms.ChoiceField(
+        label=_("Founding"), required=False, choices=FOUNDING_CHOICES
+    )
+    year = forms.TypedChoiceField(
+        label=_("Year joined"), required=False, coerce=int, empty_value=None
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    as_of = forms.DateField(
+        label=_("As it was on"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("YYYY-MM-DD"),
+        error_messages={
+            "invalid": _("Enter a date as YYYY-MM-DD, for example 2022-06-28.")
+        },
+    )
+    page = forms.IntegerField(
+        label=_("Page"), required=False, min_value=1, widget=forms.HiddenInput
+    )
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None and data.get("country"):
+            data = data.copy()
+            data["country"] = data["country"].upper()
+        super().__init__(data, **kwargs)
+        self.fields["country"].choices = [("", _("Any country")), *country_choices()]
+        today = timezone.localdate()
+        self.fields["year"].choices = [
+            ("", _("Any year")),
+            *((year, str(year)) for year in range(FIRST_YEAR, today.year + 1)),
+        ]
+        self.fields["as_of"].widget.attrs["max"] = today.isoformat()
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of and as_of > timezone.localdate():
+            raise forms.ValidationError(
+                _("The registry cannot show the future: choose today or earlier.")
+            )
+        return as_of
+
+    def value(self, name):
+        """A field's value, or None when it was left empty or was not valid."""
+        self.is_valid()
+        return self.cleaned_data.get(name) or None
+
+    def error_messages(self) -> list[str]:
+        return [
+            gettext("%(field)s: %(message)s")
+            % {"field": self.fields[name].label, "message": message}
+            if name in self.fields
+            else message
+            for name, messages in self.errors.items()
+            for message in messages
+        ]
+
+    def results(self, *, language: str) -> "Directory":
+        """The page of cities these (valid) parameters select."""
+        self.is_valid()
+        as_of = self.value("as_of")
+        term = self.value("q") or ""
+        cities = listing(City.objects.all(), as_of=as_of, language=language)
+        cities = directory_filter(
+            cities,
+            term=term,
+            country=self.value("country"),
+            status=self.value("status"),
+            founding=self.value("founding"),
+            year=self.value("year"),
+        )
+        cities = directory_sort(cities, sort=self.value("sort"), searching=bool(term))
+        paginator = Paginator(cities, PAGE_SIZE)
+        number = self.value("page") or 1
+        messages = self.error_messages()
+        if number > paginator.num_pages:
+            messages.append(
+                gettext("There is no page %(number)s; this is the last page.")
+                % {"number": number}
+            )
+        page = paginator.get_page(number)
+        page.object_list = decorate(page.object_list)
+        return Directory(page=page, as_of=as_of, term=term, errors=messages)
+
+
+@dataclass
+class Directory:
+    page: Page
+    as_of: datetime.date | None
+    term: str
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def as_of_display(self) -> str:
+        return format_partial_date(self.as_of, "day") if self.as_of else ""
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """The countries that have a city on record, by name in the current language."""
+    codes = City.objects.order_by().values_list("country", flat=True).distinct()
+    return sorted(
+        ((code, Country(code).name) for code in codes), key=lambda c: fold(c[1])
+    )
+
+
+def listing(cities: QuerySet, *, as_of=None, language: str) -> QuerySet:
+    """Cities with their standing on a date, ready to list: no query per row.
+
+    Adds to with_status() ``local_name`` (the name in ``language``, if the
+    record has one) and ``status_confidence`` (the confidence of the step that
+    gives the status).
+    """
+    as_of = as_of or timezone.localdate()
+    latest_step = MembershipStep.objects.filter(
+        city=OuterRef("pk"), on__lte=as_of
+    ).order_by("-on", "-id")
+    return (
+        cities.with_status(as_of)
+        .filter(status_kind__isnull=False)
+        .with_local_name(language)
+        .annotate(status_confidence=Subquery(latest_step.values("confidence")[:1]))
+    )
+
+
+def directory_filter(
+    cities: QuerySet, *, term="", country=None, status=None, founding=None, year=None
+) -> QuerySet:
+    if term:
+        cities = search(cities, term)
+    if country:
+        cities = cities.filter(country=country)
+    if status:
+        cities = cities.filter(status=status)
+    if founding == "founding":
+        cities = cities.filter(founding=True)
+    elif founding == "later":
+        cities = cities.filter(founding=False)
+    elif founding == "unknown":
+        cities = cities.filter(member_since__isnull=False, founding__isnull=True)
+    if year:
+        cities = cities.filter(member_since__year=year)
+    return cities
+
+
+def search(cities: QuerySet, term: str) -> QuerySet:
+    """Cities any of whose names contains the term or nearly matches a word of it.
+
+    Exact (folded) matches come from City.objects.search; trigram word
+    similarity on the folded names forgives a small typo ("Thesaloniki").
+    Adds ``exact`` and ``similarity`` for ordering by relevance.
+    """
+    folded = fold(term)
+    if not folded:
+        return cities
+    exact = City.objects.search(term).filter(pk=OuterRef("pk"))
+    name_similarity = (
+        CityName.objects.filter(city=OuterRef("pk"))
+        .annotate(similarity=TrigramWordSimilarity(Value(folded), "search_key"))
+        .order_by("-similarity")
+        .values("similarity")[:1]
+    )
+    return cities.annotate(
+        exact=Exists(exact),
+        similarity=Greatest(
+            TrigramWordSimilarity(Value(folded), "search_key"),
+            Coalesce(Subquery(name_similarity), Value(0.0), output_field=FloatField()),
+        ),
+    ).filter(Q(exact=True) | Q(similarity__gte=SIMILARITY_THRESHOLD))
+
+
+def directory_sort(cities: QuerySet, *, sort=None, searching=False) -> QuerySet:
+    if sort == "joined":
+        return cities.order_by(F("member_since").asc(nulls_last=True), "search_key")
+    if sort == "-joined":
+        return cities.order_by(F("member_since").desc(nulls_last=True), "search_key")
+    if not sort and searching:
+        return cities.order_by("-exact", "-similarity", "search_key", "name")
+    return cities.order_by("search_key", "name")
+
+
+def decorate(cities) -> list[City]:
+    """Evaluate the cities and attach what templates show but cannot compute."""
+    cities = list(cities)
+    for city in cities:
+        # The map (cities.maps) labels a city with its display_name.
+        city.display_name = city.local_name or city.name
+        city.status_label = MembershipStatus(city.status).label
+        city.since_display = format_partial_date(
+            city.member_since, city.member_since_precision
+        )
+        city.status_unconfirmed = (
+            city.status_confidence and city.status_confidence != Confidence.CONFIRMED
+        )
+        city.status_confidence_label = (
+            Confidence(city.status_confidence).label if city.status_confidence else ""
+        )
+    return cities
+
+
+def city_page_queryset(*, language: str) -> QuerySet:
+    """One city with everything its page shows, in a fixed number of queries."""
+    steps = MembershipStep.objects.select_related(
+        "event", "signature__declaration", "signature__signatory", "signature__event"
+    ).order_by("on", "id")
+    offices = Office.objects.select_related("person").order_by(
+        F("start_on").desc(nulls_last=True), F("known_from").desc(nulls_last=True)
+    )
+    return listing(City.objects.all(), language=language).prefetch_related(
+        Prefetch("names", queryset=CityName.objects.order_by("language", "name")),
+        Prefetch("membership_steps", queryset=steps, to_attr="ledger"),
+        Prefetch("offices", queryset=offices, to_attr="office_list"),
+        Prefetch(
+            "presidencies",
+            queryset=Presidency.objects.select_related("president").order_by("number"),
+            to_attr="presidency_list",
+        ),
+        Prefetch(
+            "events_hosted",
+            queryset=Event.objects.order_by("start_on"),
+            to_attr="event_list",
+        ),
+    )
+
+
+def joins_of(city: City) -> list[MembershipStep]:
+    """The city's joins and reinstatements from its prefetched ledger."""
+    return [
+        step
+        for step in city.ledger
+        if step.kind in (MembershipKind.JOINED, MembershipKind.REINSTATED)
+    ]
+
+
+def country_counts() -> list[dict]:
+    """Every country with a city on record: members today and cities on record.
+
+    One query, grouped in SQL; ordered by the country's name in the current
+    language.
+    """
+    rows = (
+        City.objects.with_status()
+        .filter(status_kind__isnull=False)
+        .order_by()
+        .values("country")
+        .annotate(
+            members=Count("pk", filter=Q(status_kind__in=MEMBER_KINDS)),
+            on_record=Count("pk"),
+        )
+    )
+    countries = [
+        {
+            "country": Country(row["country"]),
+            "members": row["members"],
+            "on_record": row["on_record"],
+        }
+        for row in rows
+    ]
+    return sorted(countries, key=lambda row: fold(row["country"].name))

@@ -1,0 +1,121 @@
+import datetime
+from io import StringIO
+
+from django.core.management import call_command
+from django.test import TestCase
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from cities.models import MembershipKind, MembershipStep, ReportedCount
+from tests.factories import (
+    CityFactory,
+    EventFactory,
+    MembershipStepFactory,
+    PresidencyFactory,
+    ReportedCountFactory,
+)
+
+
+class HomeOnTheRecordTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        call_command("load_b40", stdout=StringIO())
+
+    def setUp(self):
+        # A request under /tr/ leaves Turkish active for the next reverse().
+        translation.activate("en")
+        self.response = self.client.get(reverse("b40:home"))
+
+    def test_headline_figures(self):
+        context = self.response.context
+        self.assertEqual(context["members_today"], 59)
+        self.assertEqual(context["countries_today"], 12)
+        self.assertEqual(context["founders_identified"], 20)
+        self.assertEqual(context["latest_report"].count.members, 76)
+        self.assertEqual(context["latest_report"].on_record, 59)
+        self.assertContains(self.response, "<strong>59</strong> member cities today")
+        self.assertContains(self.response, "<strong>12</strong> countries")
+        self.assertContains(
+            self.response, "<strong>20</strong> founding signatories identified"
+        )
+        self.assertContains(self.response, "of 23 the network reported at its founding")
+        self.assertContains(
+            self.response, "<strong>76</strong> reported (Jan. 26, 2026)"
+        )
+        self.assertContains(self.response, "59 on record")
+
+    def test_shows_the_chart_and_the_map(self):
+        self.assertContains(self.response, 'class="growth-svg"')
+        self.assertContains(self.response, 'class="map-svg region-map"')
+        self.assertContains(self.response, 'href="/members/sarajevo/"', count=2)
+
+    def test_shows_the_latest_events_and_that_none_is_announced(self):
+        self.assertContains(self.response, "B40 Zagreb Summit (5th annual summit")
+        self.assertContains(self.response, "No event is announced yet.")
+
+    def test_shows_the_current_presidency(self):
+        self.assertEqual(self.response.context["presidency"].city.slug, "zagreb")
+        self.assertContains(self.response, "holds the presidency (term 5)")
+
+    def test_is_translated(self):
+        response = self.client.get("/tr/")
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'lang="tr"')
+
+
+class HomeEventsTests(TestCase):
+    def test_lists_the_next_events_after_today(self):
+        today = timezone.localdate()
+        EventFactory(name="Past meeting", start_on=today, end_on=today)
+        future = today + datetime.timedelta(days=30)
+        EventFactory(name="Future summit", start_on=future, end_on=future)
+        response = self.client.get(reverse("b40:home"))
+        self.assertEqual(
+            [e.name for e in response.context["next_events"]], ["Future summit"]
+        )
+        self.assertEqual(
+            [e.name for e in response.context["latest_events"]], ["Past meeting"]
+        )
+        self.assertNotContains(response, "No event is announced yet.")
+
+    def test_a_term_that_ended_is_not_the_current_presidency(self):
+        PresidencyFactory(number=1)  # ended in 2002
+        response = self.client.get(reverse("b40:home"))
+        self.assertIsNone(response.context["presidency"])
+        self.assertContains(response, "No presidency is on record for today.")
+
+
+class HomeQueryTests(TestCase):
+    def add_cities(self, n):
+        cities = CityFactory.create_batch(n)
+        MembershipStep.objects.bulk_create(
+            MembershipStep(
+                city=city,
+                kind=MembershipKind.JOINED,
+                on=datetime.date(2022, 1, 1) + datetime.timedelta(days=i),
+                founding=i % 2 == 0 or None,
+            )
+            for i, city in enumerate(cities)
+        )
+
+    def test_query_count_does_not_grow_with_the_cities(self):
+        ReportedCountFactory()
+        EventFactory()
+        PresidencyFactory(start_on=datetime.date(2021, 11, 30), end_on=None)
+        for n in (10, 90):
+            self.add_cities(n)
+            with self.subTest(cities=n), self.assertNumQueries(10):
+                response = self.client.get(reverse("b40:home"))
+            self.assertEqual(response.status_code, 200)
+
+    def test_serves_from_the_cache_and_never_stale_after_an_edit(self):
+        MembershipStepFactory()
+        url = reverse("b40:home")
+        first = self.client.get(url)
+        with self.assertNumQueries(1):  # the registry version
+            second = self.client.get(url)
+        self.assertEqual(second.content, first.content)
+        ReportedCount.objects.create(
+            on=datetime.date(2025, 1, 1), members=987, reported_by="A newspaper"
+        )
+        self.assertContains(self.client.get(url), "<strong>987</strong> reported")
