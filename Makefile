@@ -8,8 +8,10 @@ INSTALLED := $(VENV)/.installed
 WITH_DB := $(BIN)/python -m b40.embedded_postgres run --
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The browser tests drive Debian's Chromium; Playwright cannot download its own.
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint format check clean-db
+.PHONY: run createsuperuser test format check clean-db chromium
 
 $(INSTALLED): requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -21,13 +23,21 @@ run: $(INSTALLED)
 	$(WITH_DB) sh -c 'python manage.py migrate --noinput \
 		&& python manage.py load_b40 --if-empty \
 		&& echo "Create a secretariat login with: make createsuperuser" \
-		&& python manage.py runserver $(HOST):$(PORT)'
+		&& exec python manage.py runserver $(HOST):$(PORT)'
 
 createsuperuser: $(INSTALLED)
 	$(WITH_DB) python manage.py createsuperuser
 
-test: $(INSTALLED)
+test: $(INSTALLED) chromium
 	$(WITH_DB) python -m pytest $(PYTEST_ARGS)
+
+# Installs Debian's chromium when it is missing and we are root; otherwise the
+# browser tests say what is missing (or deselect them: -m "not browser").
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
 
 check: $(INSTALLED)
 	$(WITH_DB) python manage.py makemigrations --check --dry-run

@@ -1,0 +1,204 @@
+"""Requests per second for the public pages under gunicorn, beside a minimal view.
+
+Run from the project directory, on the embedded PostgreSQL:
+
+    env -u DATABASE_URL .venv/bin/python -m b40.embedded_postgres run -- \\
+        python bench/pages.py
+
+or against any server with DATABASE_URL set (its user must be able to create
+databases). The script creates a scratch database ``b40_pages`` on that server
+(dropping one left over from an earlier run), migrates it, loads the real
+record, and starts gunicorn with one sync worker on a free localhost port,
+DEBUG off, serving the project plus a view that returns "ok" (see
+bench/minimal_settings.py): pages and baseline are served by the same process in
+the same run. It then times home, the directory and a city page, each
+
+- cached: the same address again and again, as the page cache serves it;
+- uncached: a new query string each request (``?nocache=N``), which the page
+  cache keys on, so each request renders the page;
+
+beside the minimal view, with a keep-alive HTTP client on this machine, and
+prints requests per second and their ratio to the minimal view. Targets: cached
+at least 0.5, uncached at least 0.1. Each figure is the best of --rounds rounds
+of --requests requests, the rounds interleaved so that a slow moment of the
+machine does not fall on one page only; a measurement stops after --seconds
+if its requests are not done by then. The scratch database is dropped at
+the end unless --keep is given.
+"""
+
+import argparse
+import http.client
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SCRATCH_DATABASE = "b40_pages"
+PAGES = [("home", "/"), ("directory", "/members/"), ("city", "/members/sofia/")]
+BASELINE = ("minimal view", "/minimal/")
+TARGETS = {"cached": 0.5, "uncached": 0.1}
+
+
+def with_database(url: str, database: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+
+
+def recreate_database(url: str, drop_only: bool = False) -> None:
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{SCRATCH_DATABASE}"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_environment(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": with_database(url, SCRATCH_DATABASE),
+        "DJANGO_SETTINGS_MODULE": "bench.minimal_settings",
+        # As in production: DEBUG off, so no query log and no debug toolbar cost.
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+    }
+
+
+def prepare(env: dict[str, str]) -> None:
+    manage = [sys.executable, str(BASE_DIR / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
+    subprocess.run([*manage, "load_b40"], env=env, check=True, capture_output=True)
+
+
+def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--workers=1",
+            "--worker-class=sync",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+            "b40.wsgi:application",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            get(http.client.HTTPConnection("127.0.0.1", port, timeout=10), "/minimal/")
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("gunicorn did not answer within 30 s")
+
+
+def get(conn: http.client.HTTPConnection, path: str) -> int:
+    """GET path and return the size of the body; anything but 200 stops the run."""
+    conn.request("GET", path)
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise SystemExit(f"GET {path}: HTTP {response.status}")
+    return len(body)
+
+
+def rate(port: int, path: str, requests: int, seconds: float, uncached: bool) -> float:
+    """Requests per second for GETs of path one after another: `requests` of
+    them, or as many as fit in `seconds`."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    separator = "&" if "?" in path else "?"
+    get(conn, path)  # warm: the page cache holds the plain address
+    start = time.perf_counter()
+    done = 0
+    while done < requests and time.perf_counter() - start < seconds:
+        get(conn, f"{path}{separator}nocache={done}-{start}" if uncached else path)
+        done += 1
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return done / elapsed
+
+
+def measure(
+    port: int, requests: int, seconds: float, rounds: int
+) -> dict[tuple[str, str], float]:
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(rounds):
+        for name, path in [BASELINE, *PAGES]:
+            for mode in TARGETS:
+                if name == BASELINE[0] and mode == "uncached":
+                    continue
+                rps = rate(port, path, requests, seconds, mode == "uncached")
+                best[name, mode] = max(best.get((name, mode), 0.0), rps)
+    return best
+
+
+def report(best: dict[tuple[str, str], float], port: int) -> bool:
+    baseline = best[BASELINE[0], "cached"]
+    header = f"{'cached rps':>12}{'ratio':>8}{'uncached rps':>15}{'ratio':>8}"
+    print(f"\n{'page':<14}{header}{'KB':>7}")
+    print(f"{BASELINE[0]:<14}{baseline:>12.0f}{1:>8.2f}{baseline:>15.0f}{1:>8.2f}")
+    met = True
+    for name, path in PAGES:
+        cells = []
+        for mode, target in TARGETS.items():
+            ratio = best[name, mode] / baseline
+            met = met and ratio >= target
+            mark = "" if ratio >= target else "!"
+            cells.append(f"{best[name, mode]:>{12 if mode == 'cached' else 15}.0f}")
+            cells.append(f"{ratio:>7.2f}{mark or ' '}")
+        size = get(http.client.HTTPConnection("127.0.0.1", port), path) / 1024
+        print(f"{name:<14}{''.join(cells)}{size:>6.0f}   {path}")
+    targets = ", ".join(f"{mode} >= {target}" for mode, target in TARGETS.items())
+    print(f"\nTargets (ratio to the minimal view): {targets}.", end=" ")
+    print("All met." if met else "Not met where marked !.")
+    return met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep b40_pages")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        parser.error("DATABASE_URL is not set; run through b40.embedded_postgres")
+
+    recreate_database(url)
+    env = server_environment(url)
+    print(f"Loading the record into {SCRATCH_DATABASE}...", flush=True)
+    prepare(env)
+    port = free_port()
+    server = start_gunicorn(env, port)
+    try:
+        print(
+            f"gunicorn, 1 sync worker, 127.0.0.1:{port}; best of {args.rounds} "
+            f"rounds of {args.requests} requests or {args.seconds:g} s each",
+            flush=True,
+        )
+        met = report(measure(port, args.requests, args.seconds, args.rounds), port)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if not args.keep:
+            recreate_database(url, drop_only=True)
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
