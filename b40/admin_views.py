@@ -1,7 +1,6 @@
 """The secretariat's two working pages in the admin: facts to verify, and
 reported counts reconciled with the ledger."""
 
-import bisect
 import calendar
 import datetime
 from collections import defaultdict
@@ -19,6 +18,7 @@ from django.utils.translation import ngettext
 
 from cities import services
 from cities.dates import DatePrecision, format_partial_date
+from cities.growth import Series
 from cities.models import (
     City,
     Confidence,
@@ -184,18 +184,9 @@ def _signed(number):
     return f"{number:+d}" if number else "0"
 
 
-def _recorded_on(day, dates, counts):
-    """The member count at the end of a day, from the growth series."""
-    index = bisect.bisect_right(dates, day)
-    return counts[index - 1] if index else 0
-
-
-def _reconcile(report, dates, counts):
+def _reconcile(report, series: Series):
     """The ledger's member count over the report's period, and the difference."""
-    start, end = _period(report.on, report.precision)
-    first = bisect.bisect_right(dates, start)
-    last = bisect.bisect_right(dates, end)
-    recorded = [_recorded_on(start, dates, counts), *counts[first:last]]
+    recorded = series.over(*_period(report.on, report.precision))
     low, high = min(recorded), max(recorded)
     row = {"agrees": low <= report.members <= high}
     if low == high:
@@ -214,14 +205,12 @@ def reconciliation(request, site):
     """Each reported count beside the members the ledger accounts for then."""
     if not _perm(request.user, "view", ReportedCount):
         raise PermissionDenied
-    series = MembershipStep.objects.growth_series()
-    dates = [on for on, _count in series]
-    counts = [count for _on, count in series]
+    series = Series(MembershipStep.objects.growth_series())
     rows = [
         {
             "report": report,
             "url": reverse("admin:cities_reportedcount_change", args=[report.pk]),
-            **_reconcile(report, dates, counts),
+            **_reconcile(report, series),
         }
         for report in ReportedCount.objects.order_by("on", "id")
     ]
@@ -229,6 +218,6 @@ def reconciliation(request, site):
         **site.each_context(request),
         "title": _("Reported and recorded member counts"),
         "rows": rows,
-        "members_today": _recorded_on(timezone.localdate(), dates, counts),
+        "members_today": series.on(timezone.localdate()),
     }
     return TemplateResponse(request, "admin/reconciliation.html", context)

@@ -251,10 +251,6 @@ class Report:
         ]
 
 
-def _differs(current, wanted) -> bool:
-    return current != wanted
-
-
 class Loader:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
@@ -278,7 +274,7 @@ class Loader:
                 obj.save()
                 outcome = "created"
             else:
-                changed = [k for k, v in values.items() if _differs(getattr(obj, k), v)]
+                changed = [k for k, v in values.items() if getattr(obj, k) != v]
                 if not changed:
                     self.report.add(label, "unchanged")
                     return obj
@@ -507,9 +503,7 @@ class Loader:
                 step = services.membership_step_record(**values)
                 outcome = "created"
             else:
-                changes = {
-                    k: v for k, v in values.items() if _differs(getattr(step, k), v)
-                }
+                changes = {k: v for k, v in values.items() if getattr(step, k) != v}
                 if not changes:
                     self.report.add(label, "unchanged")
                     return

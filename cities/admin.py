@@ -15,10 +15,13 @@ from django_countries import countries
 from simple_history.admin import SimpleHistoryAdmin
 
 from cities import services
-from cities.dates import DatePrecision, format_partial_date, normalise
+from cities.dates import (
+    format_date_span,
+    format_partial_date,
+    normalise,
+)
 from cities.models import (
     MAYORALTY,
-    STATUS_OF_KIND,
     City,
     CityName,
     Confidence,
@@ -106,12 +109,8 @@ class StatusFilter(admin.SimpleListFilter):
         return MembershipStatus.choices
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value == MembershipStatus.NONE:
-            return queryset.filter(status_kind__isnull=True)
-        if value in MembershipStatus.values:
-            kinds = [kind for kind, status in STATUS_OF_KIND.items() if status == value]
-            return queryset.filter(status_kind__in=kinds)
+        if self.value() in MembershipStatus.values:
+            return queryset.filter(status=self.value())
         return queryset
 
 
@@ -475,10 +474,9 @@ class CityAdmin(FactAdmin):
     def other_names(self, city):
         return ", ".join(name.name for name in city.names.all())
 
-    @admin.display(description=_("status today"), ordering="status_kind")
+    @admin.display(description=_("status today"), ordering="status")
     def status_today(self, city):
-        kind = getattr(city, "status_kind", None)
-        return (STATUS_OF_KIND[kind] if kind else MembershipStatus.NONE).label
+        return MembershipStatus(city.status).label
 
     @admin.display(description=_("member since"), ordering="member_since")
     def member_since(self, city):
@@ -590,22 +588,11 @@ class OfficeAdmin(FactAdmin):
 
     @admin.display(description=_("term"), ordering="start_on")
     def term(self, office):
-        return span_display(office.start_on, office.end_on)
+        return format_date_span(office.start_on, office.end_on)
 
     @admin.display(description=_("known in office"), ordering="known_from")
     def known_in_office(self, office):
-        return span_display(office.known_from, office.known_until)
-
-
-def span_display(start, end):
-    """Exact dates from ``start`` to ``end``, either of which may be unknown."""
-    if start is None and end is None:
-        return ""
-    if start == end:
-        return format_partial_date(start, DatePrecision.DAY)
-    first = format_partial_date(start, DatePrecision.DAY) or "?"
-    last = format_partial_date(end, DatePrecision.DAY) or "…"
-    return f"{first} – {last}"
+        return format_date_span(office.known_from, office.known_until)
 
 
 # The membership ledger

@@ -53,3 +53,14 @@ def normalise(value: datetime.date, precision: str) -> datetime.date:
     if precision == DatePrecision.YEAR:
         return value.replace(month=1, day=1)
     return value
+
+
+def format_date_span(start: datetime.date | None, end: datetime.date | None) -> str:
+    """Exact dates from ``start`` to ``end``, either of which may be unknown."""
+    if start is None and end is None:
+        return ""
+    if start == end:
+        return format_partial_date(start, DatePrecision.DAY)
+    first = format_partial_date(start, DatePrecision.DAY) or "?"
+    last = format_partial_date(end, DatePrecision.DAY) or "…"
+    return f"{first} – {last}"

@@ -177,6 +177,12 @@ class Series:
         index = bisect.bisect_right(self.dates, day)
         return self.counts[index - 1] if index else 0
 
+    def over(self, start: datetime.date, end: datetime.date) -> list[int]:
+        """Every count on record from the end of ``start`` to the end of ``end``."""
+        first = bisect.bisect_right(self.dates, start)
+        last = bisect.bisect_right(self.dates, end)
+        return [self.on(start), *self.counts[first:last]]
+
     @property
     def latest(self) -> int:
         return self.counts[-1] if self.counts else 0

@@ -8,14 +8,15 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.db.models import F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.utils import formats, timezone
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from cities.dates import DatePrecision, format_partial_date, precision_condition
 from cities.fields import SourcesField
-from cities.search import Fold
+from cities.search import Fold, fold
 
 
 class Confidence(models.TextChoices):
@@ -171,8 +172,6 @@ class CityQuerySet(models.QuerySet):
 
     def search(self, term: str):
         """Cities any of whose names contains the term, ignoring case and accents."""
-        from cities.search import fold
-
         folded = fold(term)
         if not folded:
             return self
@@ -477,17 +476,26 @@ class Office(Fact):
         ]
 
     def __str__(self):
-        return f"{self.get_role_display()}, {self.span_display}"
+        return f"{self.get_role_display()}, {self.tenure_display}"
 
     @property
-    def span_display(self) -> str:
-        """The term, or failing that the dates the person is known in office."""
-        start = self.start_on or self.known_from
-        end = self.end_on or self.known_until
-        shown = [formats.date_format(d, "DATE_FORMAT") for d in (start, end) if d]
-        if len(shown) == 2 and shown[0] != shown[1]:
-            return f"{shown[0]} – {shown[1]}"
-        return shown[0] if shown else ""
+    def tenure_display(self) -> str:
+        """The term where known, else the dates a source shows the person in office."""
+        if self.start_on or self.end_on:
+            return gettext("term %(start)s – %(end)s") % {
+                "start": format_partial_date(self.start_on, DatePrecision.DAY) or "?",
+                "end": format_partial_date(self.end_on, DatePrecision.DAY) or "…",
+            }
+        if self.known_until and self.known_until != self.known_from:
+            return gettext(
+                "known in office from %(start)s to %(end)s; term not yet known"
+            ) % {
+                "start": format_partial_date(self.known_from, DatePrecision.DAY),
+                "end": format_partial_date(self.known_until, DatePrecision.DAY),
+            }
+        return gettext("known in office on %(date)s; term not yet known") % {
+            "date": format_partial_date(self.known_from, DatePrecision.DAY)
+        }
 
 
 class MembershipStepQuerySet(models.QuerySet):

@@ -1,5 +1,5 @@
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import RangeOperators
+from django.contrib.postgres.fields import IntegerRangeField, RangeOperators
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
@@ -235,8 +235,6 @@ class NumberSpan(Func):
     function = "int4range"
 
     def __init__(self, expression):
-        from django.contrib.postgres.fields import IntegerRangeField
-
         super().__init__(
             expression,
             F(expression) + 1,
