@@ -9,9 +9,11 @@ WITH_DB := $(BIN)/python -m b40.embedded_postgres run --
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The browser tests drive Debian's Chromium; Playwright cannot download its own.
-CHROMIUM := /usr/bin/chromium
+# The certificate tests render a PDF to PNG (poppler) and decode its QR (zbar).
+TEST_TOOLS := /usr/bin/chromium /usr/bin/pdftoppm /usr/bin/zbarimg
+TEST_PACKAGES := chromium poppler-utils zbar-tools
 
-.PHONY: run createsuperuser test format check clean-db chromium
+.PHONY: run createsuperuser test format check clean-db test-tools
 
 $(INSTALLED): requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -28,15 +30,16 @@ run: $(INSTALLED)
 createsuperuser: $(INSTALLED)
 	$(WITH_DB) python manage.py createsuperuser
 
-test: $(INSTALLED) chromium
+test: $(INSTALLED) test-tools
 	$(WITH_DB) python -m pytest $(PYTEST_ARGS)
 
-# Installs Debian's chromium when it is missing and we are root; otherwise the
-# browser tests say what is missing (or deselect them: -m "not browser").
-chromium:
-	@if [ ! -x $(CHROMIUM) ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+# Installs Debian's chromium, poppler-utils and zbar-tools when one is missing
+# and we are root; otherwise the tests that need them say what is missing.
+test-tools:
+	@for tool in $(TEST_TOOLS); do [ -x $$tool ] || missing=1; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing $(TEST_PACKAGES) for the tests"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(TEST_PACKAGES); \
 	fi
 
 check: $(INSTALLED)

@@ -41,9 +41,13 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_countries",
     "simple_history",
+    "axes",
     "b40",
     "cities",
     "summits",
+    "certificates",
+    "offices",
+    "applications",
 ]
 
 MIDDLEWARE = [
@@ -57,7 +61,28 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # After authentication, so each historical record knows who made the change.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes checks every login (the admin's and the offices') before the
+# usual backend and locks a username from an address after repeated failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("B40_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 1  # hour
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "offices/locked_out.html"
+AXES_VERBOSE = False
+
+LOGIN_URL = "offices:login"
+LOGIN_REDIRECT_URL = "offices:dashboard"
+LOGOUT_REDIRECT_URL = "b40:home"
+# Invitations and password resets: a link valid for three days.
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 ROOT_URLCONF = "b40.urls"
 
@@ -118,6 +143,24 @@ STATIC_ROOT = BASE_DIR / "var" / "static"
 # Kosovo is outside ISO 3166-1 proper; North Macedonia's name follows the 2018
 # Prespa agreement in every language (some catalogues still carry older names).
 COUNTRIES_OVERRIDE = {"XK": _("Kosovo"), "MK": _("North Macedonia")}
+
+# Email: printed to the console unless an SMTP host is configured.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DJANGO_DEFAULT_FROM_EMAIL", "B40 Registry <registry@localhost>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where notices for the secretariat (a new request or application) go.
+B40_SECRETARIAT_EMAIL = os.environ.get("B40_SECRETARIAT_EMAIL", "secretariat@localhost")
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

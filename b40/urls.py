@@ -20,5 +20,8 @@ urlpatterns += i18n_patterns(
     path("", include((pages, "b40"))),
     path("", include("cities.urls")),
     path("", include("summits.urls")),
+    path("", include("certificates.urls")),
+    path("", include("offices.urls")),
+    path("", include("applications.urls")),
     prefix_default_language=False,
 )
