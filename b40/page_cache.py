@@ -3,7 +3,7 @@
 Every table of the cities and summits apps carries a statement-level trigger
 that bumps RegistryVersion.number, so a page cached under one version is never
 served after any write, including bulk updates and raw SQL. The key also holds
-the language, the full path and today's date (figures "today" change at
+the language, the host and full path, and today's date (figures "today" change at
 midnight).
 """
 
@@ -66,7 +66,9 @@ def cached_page(view):
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        # The host too: pages carry absolute addresses (hreflang alternates).
+        address = f"{request.get_host()}{request.get_full_path()}"
+        path = hashlib.sha256(address.encode()).hexdigest()
         key = ":".join(
             [
                 "page",

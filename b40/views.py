@@ -2,50 +2,65 @@
 
 import csv
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
 
 from b40.page_cache import cached_page
+from cities.directory import cities_on, precompiled
 from cities.growth import chart_context, csv_rows, growth_record
 from cities.maps import region_map
-from cities.models import City, MembershipStatus
+from cities.models import MembershipStatus
 from summits.models import Event, Presidency
 
 LATEST_EVENTS = 3
 
 
-def _cities_on(today):
-    """Every city with its standing today and its name in the visitor's language."""
-    return list(
-        City.objects.with_status(today).with_local_name(translation.get_language())
-    )
-
-
 def _events_around(today):
     """The latest events held and the next ones announced."""
-    events = Event.objects.select_related("city")
-    latest = events.filter(start_on__lte=today).order_by("-start_on", "-id")
-    upcoming = events.filter(start_on__gt=today).order_by("start_on", "id")
-    return list(latest[:LATEST_EVENTS]), list(upcoming[:LATEST_EVENTS])
+    return list(_latest_events(today)), list(_next_events(today))
 
 
-def _presidency_on(today):
+def _events():
+    return Event.objects.only(
+        "slug", "name", "kind", "start_on", "end_on", "precision"
+    ).annotate(city_name=F("city__name"))
+
+
+@precompiled
+def _latest_events(today):
+    latest = _events().filter(start_on__lte=today).order_by("-start_on", "-id")
+    return latest[:LATEST_EVENTS]
+
+
+@precompiled
+def _next_events(today):
+    upcoming = _events().filter(start_on__gt=today).order_by("start_on", "id")
+    return upcoming[:LATEST_EVENTS]
+
+
+@precompiled
+def _presidencies_on(today):
+    """The presidency term running on a date (at most one: terms never overlap)."""
     return (
         Presidency.objects.filter(
             Q(end_on__isnull=True) | Q(end_on__gte=today), start_on__lte=today
         )
-        .select_related("city", "president")
-        .order_by("-start_on")
-        .first()
+        .only("number", "start_on")
+        .annotate(
+            city_slug=F("city__slug"),
+            city_name=F("city__name"),
+            president_name=F("president__name"),
+        )
+        .order_by("-start_on")[:1]
     )
 
 
 @cached_page
 def home(request):
     today = timezone.localdate()
-    cities = _cities_on(today)
+    cities = list(cities_on(today, translation.get_language()))
     members = [c for c in cities if c.status == MembershipStatus.MEMBER]
     growth = growth_record(today)
     latest_events, next_events = _events_around(today)
@@ -55,12 +70,12 @@ def home(request):
         {
             "members_today": len(members),
             "countries_today": len({c.country.code for c in members}),
-            "founders_identified": City.objects.founders().count(),
+            "founders_identified": sum(city.is_founder for city in cities),
             "founders_reported": growth.founding_report,
             "latest_report": growth.latest_report,
             "latest_events": latest_events,
             "next_events": next_events,
-            "presidency": _presidency_on(today),
+            "presidency": next(iter(_presidencies_on(today)), None),
             "region_map": region_map(cities),
             "growth_table_collapsed": True,
             **chart_context(growth, id_prefix="home-growth"),

@@ -15,7 +15,12 @@ the same run. It then times home, the directory and a city page, each
 
 - cached: the same address again and again, as the page cache serves it;
 - uncached: a new query string each request (``?nocache=N``), which the page
-  cache keys on, so each request renders the page;
+  cache keys on, so each request runs the view: its queries (every one goes
+  to PostgreSQL) and its templates. What each process works out once and
+  keeps is warm, as it is in production after the first request: compiled
+  templates, the SQL of the precompiled querysets (cities.directory), URLs,
+  country names and dates per language, and the region map's label layout,
+  memoized on the exact positions and names it places;
 
 beside the minimal view, with a keep-alive HTTP client on this machine, and
 prints requests per second and their ratio to the minimal view. Targets: cached
@@ -50,11 +55,11 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
-def recreate_database(url: str, drop_only: bool = False) -> None:
+def recreate_database(url: str, database: str, drop_only: bool = False) -> None:
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DATABASE}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         if not drop_only:
-            conn.execute(f'CREATE DATABASE "{SCRATCH_DATABASE}"')
+            conn.execute(f'CREATE DATABASE "{database}"')
 
 
 def free_port() -> int:
@@ -63,10 +68,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_environment(url: str) -> dict[str, str]:
+def server_environment(url: str, database: str) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": with_database(url, SCRATCH_DATABASE),
+        "DATABASE_URL": with_database(url, database),
         "DJANGO_SETTINGS_MODULE": "bench.minimal_settings",
         # As in production: DEBUG off, so no query log and no debug toolbar cost.
         "DJANGO_DEBUG": "0",
@@ -173,15 +178,21 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--keep", action="store_true", help="keep b40_pages")
+    parser.add_argument(
+        "--database",
+        default=SCRATCH_DATABASE,
+        help=f"the scratch database (default {SCRATCH_DATABASE}), so that runs "
+        "on one server do not clash",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     if not url:
         parser.error("DATABASE_URL is not set; run through b40.embedded_postgres")
 
-    recreate_database(url)
-    env = server_environment(url)
-    print(f"Loading the record into {SCRATCH_DATABASE}...", flush=True)
+    recreate_database(url, args.database)
+    env = server_environment(url, args.database)
+    print(f"Loading the record into {args.database}...", flush=True)
     prepare(env)
     port = free_port()
     server = start_gunicorn(env, port)
@@ -196,7 +207,7 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
         if not args.keep:
-            recreate_database(url, drop_only=True)
+            recreate_database(url, args.database, drop_only=True)
     return 0 if met else 1
 
 

@@ -6,27 +6,34 @@ query count is fixed, whatever the number of cities.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
     F,
     FloatField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Value,
+    Window,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.utils import timezone
-from django.utils.translation import gettext
+from django.db.models.query import RawQuerySet, ValuesIterable
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from django_countries.fields import Country
 
 from cities.dates import format_partial_date
@@ -49,6 +56,73 @@ FIRST_YEAR = 2021
 # word_similarity() of a term and a name at or above which a typo still finds
 # it: "sarjevo" scores 0.55 against Sarajevo, "thesaloniki" 0.79.
 SIMILARITY_THRESHOLD = 0.5
+
+
+def city_url(slug: str, language: str | None = None) -> str:
+    """A city page's address in the active language (or in ``language``)."""
+    return _city_url(slug, language or get_language())
+
+
+def country_name(code: str, language: str | None = None) -> str:
+    """A country's name in the active language (or in ``language``)."""
+    return _country_name(code, language or get_language())
+
+
+# Both depend only on the URLconf, the translations and the settings, fixed
+# for the life of the process, so each is worked out once per language: a
+# page that lists every city would otherwise reverse and translate for each
+# of them on every request.
+@functools.lru_cache(maxsize=4096)
+def _city_url(slug: str, language: str) -> str:
+    with translation.override(language):
+        return reverse("cities:city-detail", args=[slug])
+
+
+@functools.lru_cache(maxsize=1024)
+def _country_name(code: str, language: str) -> str:
+    with translation.override(language):
+        return str(countries.name(code))
+
+
+@functools.lru_cache(maxsize=1024)
+def flag_url(code: str) -> str:
+    """The address of a country's flag (the settings decide it alone)."""
+    return Country(code).flag
+
+
+def _html_attrs(attrs: dict) -> str:
+    """Attributes as django/forms/widgets/attrs.html writes them."""
+    return "".join(
+        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class Select(forms.Select):
+    """forms.Select, written out in Python rather than through its templates.
+
+    Django renders a select with one template per option: the directory's
+    five selects, with their fifty-odd options, cost as much as the rest of
+    the page. The HTML is the same as the templates write.
+    """
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        attrs = _html_attrs(widget["attrs"])
+        parts = [f'<select name="{escape(widget["name"])}"{attrs}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{escape(group_name)}">')
+            parts += [
+                f'\n  <option value="{escape(option["value"])}"'
+                f"{_html_attrs(option['attrs'])}>{escape(option['label'])}</option>\n"
+                for option in options
+            ]
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))
 
 
 class DirectoryForm(forms.Form):
@@ -78,17 +152,23 @@ class DirectoryForm(forms.Form):
     q = forms.CharField(
         label=_("Name"), required=False, max_length=100, widget=forms.SearchInput
     )
-    country = forms.ChoiceField(label=_("Country"), required=False)
+    country = forms.ChoiceField(label=_("Country"), required=False, widget=Select)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=STATUS_CHOICES
+        label=_("Status"), required=False, choices=STATUS_CHOICES, widget=Select
     )
     founding = forms.ChoiceField(
-        label=_("Founding"), required=False, choices=FOUNDING_CHOICES
+        label=_("Founding"), required=False, choices=FOUNDING_CHOICES, widget=Select
     )
     year = forms.TypedChoiceField(
-        label=_("Year joined"), required=False, coerce=int, empty_value=None
+        label=_("Year joined"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=Select,
     )
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=SORT_CHOICES, widget=Select
+    )
     as_of = forms.DateField(
         label=_("As it was on"),
         required=False,
@@ -144,26 +224,34 @@ class DirectoryForm(forms.Form):
         self.is_valid()
         as_of = self.value("as_of")
         term = self.value("q") or ""
-        cities = listing(City.objects.all(), as_of=as_of, language=language)
-        cities = directory_filter(
-            cities,
-            term=term,
-            country=self.value("country"),
-            status=self.value("status"),
-            founding=self.value("founding"),
-            year=self.value("year"),
+        selection = (
+            as_of or timezone.localdate(),
+            language,
+            term,
+            self.value("country"),
+            self.value("status"),
+            self.value("founding"),
+            self.value("year"),
+            self.value("sort"),
         )
-        cities = directory_sort(cities, sort=self.value("sort"), searching=bool(term))
-        paginator = Paginator(cities, PAGE_SIZE)
         number = self.value("page") or 1
+        rows = list(directory_page(*selection, number=number))
+        # Each row carries the number of cities selected; past the last page
+        # there is no row to carry it.
+        if rows:
+            total = rows[0].selected
+        else:
+            total = directory_count(*selection) if number > 1 else 0
+        paginator = Paginator(range(total), PAGE_SIZE)
         messages = self.error_messages()
         if number > paginator.num_pages:
             messages.append(
                 gettext("There is no page %(number)s; this is the last page.")
                 % {"number": number}
             )
-        page = paginator.get_page(number)
-        page.object_list = decorate(page.object_list)
+            number = paginator.num_pages
+            rows = list(directory_page(*selection, number=number))
+        page = Page(decorate(rows), number, paginator)
         return Directory(page=page, as_of=as_of, term=term, errors=messages)
 
 
@@ -181,10 +269,77 @@ class Directory:
 
 def country_choices() -> list[tuple[str, str]]:
     """The countries that have a city on record, by name in the current language."""
-    codes = City.objects.order_by().values_list("country", flat=True).distinct()
+    language = get_language()
+    codes = [row["country"] for row in _countries()]
     return sorted(
-        ((code, Country(code).name) for code in codes), key=lambda c: fold(c[1])
+        ((code, country_name(code, language)) for code in codes),
+        key=lambda c: fold(c[1]),
     )
+
+
+def precompiled(build):
+    """Run the queryset ``build(*args)`` makes from SQL compiled once per arguments.
+
+    Building and compiling a queryset costs the ORM more than PostgreSQL takes
+    to run it: the listings annotate each city with five correlated subqueries,
+    and a page runs several queries. Their SQL depends on the arguments alone,
+    never on the data, so it is compiled once per process for each set of
+    arguments; the query itself runs on every call. The rows come back as a
+    RawQuerySet of the model, or as dicts for a values() queryset. Neither
+    follows select_related(): annotate the related fields a page shows.
+    """
+
+    @functools.lru_cache(maxsize=256)
+    def compiled(*args, **kwargs):
+        queryset = build(*args, **kwargs)
+        as_dicts = issubclass(queryset._iterable_class, ValuesIterable)
+        return (queryset.model, as_dicts, *queryset.query.sql_with_params())
+
+    @functools.wraps(build)
+    def run(*args, **kwargs) -> RawQuerySet | list[dict]:
+        model, as_dicts, sql, params = compiled(*args, **kwargs)
+        if not as_dicts:
+            return model.objects.raw(sql, params)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            columns = [column.name for column in cursor.description]
+            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+    return run
+
+
+@precompiled
+def _countries() -> QuerySet:
+    return City.objects.order_by().values("country").distinct()
+
+
+def _selection(as_of, language, term, country, status, founding, year, sort):
+    cities = listing(City.objects.all(), as_of=as_of, language=language)
+    cities = directory_filter(
+        cities,
+        term=term,
+        country=country,
+        status=status,
+        founding=founding,
+        year=year,
+    )
+    return directory_sort(cities, sort=sort, searching=bool(term))
+
+
+@precompiled
+def directory_page(*selection, number: int) -> QuerySet:
+    """One page of the directory's selection, each row with ``selected``, the
+    number of cities selected in all (COUNT(*) OVER ()), so that one query
+    gives both the page and the paginator's count."""
+    start = (number - 1) * PAGE_SIZE
+    cities = _selection(*selection).annotate(selected=Window(Count("pk")))
+    return cities[start : start + PAGE_SIZE]
+
+
+def directory_count(*selection) -> int:
+    """The number of cities selected; for a page past the last, rare enough
+    to count without precompiling."""
+    return _selection(*selection).count()
 
 
 def listing(cities: QuerySet, *, as_of=None, language: str) -> QuerySet:
@@ -265,9 +420,14 @@ def directory_sort(cities: QuerySet, *, sort=None, searching=False) -> QuerySet:
 def decorate(cities) -> list[City]:
     """Evaluate the cities and attach what templates show but cannot compute."""
     cities = list(cities)
+    language = get_language()
     for city in cities:
         # The map (cities.maps) labels a city with its display_name.
         city.display_name = city.local_name or city.name
+        city.url = city_url(city.slug, language)
+        code = city.country.code
+        city.country_name = country_name(code, language)
+        city.flag_url = flag_url(code)
         city.status_label = MembershipStatus(city.status).label
         city.since_display = format_partial_date(
             city.member_since, city.member_since_precision
@@ -281,29 +441,101 @@ def decorate(cities) -> list[City]:
     return cities
 
 
-def city_page_queryset(*, language: str) -> QuerySet:
+@precompiled
+def cities_on(as_of: datetime.date, language: str) -> QuerySet:
+    """Every city on record, member or not, with its standing on a date, its
+    name in ``language`` and ``is_founder`` (one of City.objects.founders()):
+    what the home page counts and the region map places."""
+    founding_join = MembershipStep.objects.filter(
+        city=OuterRef("pk"), kind=MembershipKind.JOINED, founding=True
+    )
+    return (
+        City.objects.with_status(as_of)
+        .with_local_name(language)
+        .annotate(is_founder=Exists(founding_join))
+    )
+
+
+LEDGER_COLUMNS = (
+    "city",
+    "kind",
+    "on",
+    "precision",
+    "founding",
+    "confidence",
+    "sources",
+    "event__slug",
+    "event__name",
+    "signature__signatory_role",
+    "signature__on",
+    "signature__precision",
+    "signature__declaration__slug",
+    "signature__declaration__title",
+    "signature__signatory__name",
+    "signature__event__slug",
+    "signature__event__name",
+)
+
+
+def city_page(slug: str, *, language: str) -> City | None:
     """One city with everything its page shows, in a fixed number of queries."""
-    steps = MembershipStep.objects.select_related(
-        "event", "signature__declaration", "signature__signatory", "signature__event"
-    ).order_by("on", "id")
-    offices = Office.objects.select_related("person").order_by(
-        F("start_on").desc(nulls_last=True), F("known_from").desc(nulls_last=True)
+    rows = list(_city_row(timezone.localdate(), language, slug))
+    if not rows:
+        return None
+    # Only the columns the page shows: the ledger joins four tables, and
+    # compiling every column of each costs more than running the query.
+    steps = (
+        MembershipStep.objects.select_related(
+            "event",
+            "signature__declaration",
+            "signature__signatory",
+            "signature__event",
+        )
+        .only(*LEDGER_COLUMNS)
+        .order_by("on", "id")
     )
-    return listing(City.objects.all(), language=language).prefetch_related(
-        Prefetch("names", queryset=CityName.objects.order_by("language", "name")),
-        Prefetch("membership_steps", queryset=steps, to_attr="ledger"),
-        Prefetch("offices", queryset=offices, to_attr="office_list"),
-        Prefetch(
-            "presidencies",
-            queryset=Presidency.objects.select_related("president").order_by("number"),
-            to_attr="presidency_list",
-        ),
-        Prefetch(
-            "events_hosted",
-            queryset=Event.objects.order_by("start_on"),
-            to_attr="event_list",
-        ),
+    city = rows[0]
+    city.name_list = list(_names_of(city.pk))
+    city.ledger = list(steps.filter(city=city))
+    city.office_list = list(_offices_of(city.pk))
+    city.presidency_list = list(_presidencies_of(city.pk))
+    city.event_list = list(_events_hosted_by(city.pk))
+    return city
+
+
+@precompiled
+def _names_of(city_id: int) -> QuerySet:
+    return CityName.objects.filter(city_id=city_id).order_by("language", "name")
+
+
+@precompiled
+def _offices_of(city_id: int) -> QuerySet:
+    return (
+        Office.objects.filter(city_id=city_id)
+        .annotate(person_name=F("person__name"))
+        .order_by(
+            F("start_on").desc(nulls_last=True), F("known_from").desc(nulls_last=True)
+        )
     )
+
+
+@precompiled
+def _presidencies_of(city_id: int) -> QuerySet:
+    return (
+        Presidency.objects.filter(city_id=city_id)
+        .annotate(president_name=F("president__name"))
+        .order_by("number")
+    )
+
+
+@precompiled
+def _events_hosted_by(city_id: int) -> QuerySet:
+    return Event.objects.filter(city_id=city_id).order_by("start_on")
+
+
+@precompiled
+def _city_row(as_of: datetime.date, language: str, slug: str) -> QuerySet:
+    return listing(City.objects.filter(slug=slug), as_of=as_of, language=language)
 
 
 def joins_of(city: City) -> list[MembershipStep]:

@@ -10,17 +10,20 @@ download carries the same rows.
 
 import bisect
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.db.models import Count
-from django.utils import timezone
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from cities.dates import DatePrecision, format_partial_date
+from cities.directory import precompiled
 from cities.models import MEMBER_KINDS, MembershipStep, ReportedCount
 from summits.models import Event, EventKind
 
@@ -28,6 +31,27 @@ from summits.models import Event, EventKind
 CHART_START = datetime.date(2021, 11, 1)
 MARKED_EVENTS = (EventKind.SUMMIT, EventKind.MEETING, EventKind.SIGNING)
 APPROXIMATE = (DatePrecision.MONTH, DatePrecision.YEAR)
+
+
+def partial_date(value: datetime.date, precision: str) -> str:
+    """format_partial_date(), worked out once per date, precision and language.
+
+    The chart, its table and its description show the same few dates again
+    and again; their text depends on nothing but these three.
+    """
+    return _partial_date(value, precision, get_language())
+
+
+@functools.lru_cache(maxsize=2048)
+def _partial_date(value, precision, language) -> str:
+    with translation.override(language):
+        return format_partial_date(value, precision)
+
+
+@functools.lru_cache(maxsize=1024)
+def _event_url(slug: str, language: str) -> str:
+    with translation.override(language):
+        return reverse("summits:event-detail", args=[slug])
 
 
 def most_precise(precisions) -> str:
@@ -111,6 +135,20 @@ class Mark:
     def is_summit(self) -> bool:
         return self.event.kind == EventKind.SUMMIT
 
+    @functools.cached_property
+    def date_display(self) -> str:
+        """Event.date_display, from the memo of dates."""
+        event = self.event
+        start = partial_date(event.start_on, event.precision)
+        if event.precision != DatePrecision.DAY or event.end_on == event.start_on:
+            return start
+        return f"{start} – {partial_date(event.end_on, event.precision)}"
+
+    @functools.cached_property
+    def url(self) -> str:
+        """The event's page (the URLconf and the language decide it alone)."""
+        return _event_url(self.event.slug, get_language())
+
 
 @dataclass
 class Row:
@@ -130,7 +168,7 @@ class Row:
 
     @property
     def date_display(self) -> str:
-        return format_partial_date(self.on, self.precision)
+        return partial_date(self.on, self.precision)
 
     @property
     def change_display(self) -> str:
@@ -226,6 +264,31 @@ class Growth:
         return any(change.bounded for change in self.changes)
 
 
+@precompiled
+def _joins(today: datetime.date):
+    """The joins (and reinstatements) on each date, by date precision."""
+    return (
+        MembershipStep.objects.filter(kind__in=MEMBER_KINDS, on__lte=today)
+        .values("on", "precision")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+@precompiled
+def _marked_events(today: datetime.date):
+    return (
+        Event.objects.filter(kind__in=MARKED_EVENTS, start_on__lte=today)
+        .only("slug", "kind", "name", "start_on", "end_on", "precision")
+        .order_by("start_on", "id")
+    )
+
+
+@precompiled
+def _reported_counts(today: datetime.date):
+    return ReportedCount.objects.filter(on__lte=today).order_by("on", "id")
+
+
 def growth_record(today: datetime.date | None = None) -> Growth:
     """Everything the chart, its table and the CSV show, in four queries."""
     today = today or timezone.localdate()
@@ -235,19 +298,10 @@ def growth_record(today: datetime.date | None = None) -> Growth:
         if on <= today
     ]
     joins = defaultdict(dict)
-    for row in (
-        MembershipStep.objects.filter(kind__in=MEMBER_KINDS, on__lte=today)
-        .values("on", "precision")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
+    for row in _joins(today):
         joins[row["on"]][row["precision"]] = row["n"]
-    events = list(
-        Event.objects.filter(kind__in=MARKED_EVENTS, start_on__lte=today)
-        .only("slug", "kind", "name", "start_on", "end_on", "precision")
-        .order_by("start_on", "id")
-    )
-    counts = list(ReportedCount.objects.filter(on__lte=today).order_by("on", "id"))
+    events = list(_marked_events(today))
+    counts = list(_reported_counts(today))
 
     start = min([CHART_START, *(on.replace(day=1) for on, _ in series[:1])])
     on_record = Series(series)
@@ -346,14 +400,12 @@ class Scale:
         return self.bottom - PLOT_HEIGHT * members / self.top
 
 
+# The chart's pieces are written with f-strings: only titles carry text, and
+# they are escaped; format_html() on every number costs more than the chart.
 def _line(css_class, x1, x2, y1, y2) -> SafeString:
-    return format_html(
-        '<line class="{}" x1="{}" x2="{}" y1="{}" y2="{}"/>',
-        css_class,
-        f"{x1:.1f}",
-        f"{x2:.1f}",
-        f"{y1:.1f}",
-        f"{y2:.1f}",
+    return mark_safe(
+        f'<line class="{css_class}" x1="{x1:.1f}" x2="{x2:.1f}" y1="{y1:.1f}" '
+        f'y2="{y2:.1f}"/>'
     )
 
 
@@ -433,7 +485,7 @@ def _events(scale: Scale, marks: list[Mark]) -> tuple[list, list, float]:
                 kind,
                 f"{x:.1f}",
                 f"{y:.1f}",
-                f"{mark.number}. {mark.event.name}, {mark.event.date_display}",
+                f"{mark.number}. {mark.event.name}, {mark.date_display}",
                 BADGE,
                 mark.number,
             )
@@ -488,7 +540,7 @@ def _points(scale: Scale, data: Growth) -> list[SafeString]:
     points = []
     for change in data.changes:
         title = gettext("%(date)s: %(members)d members on record") % {
-            "date": format_partial_date(change.on, change.precision),
+            "date": partial_date(change.on, change.precision),
             "members": change.members,
         }
         points.append(
@@ -508,7 +560,7 @@ def _points(scale: Scale, data: Growth) -> list[SafeString]:
         ) % {
             "members": count.members,
             "by": count.reported_by,
-            "date": count.date_display,
+            "date": partial_date(count.on, count.precision),
             "on_record": report.on_record,
             "sources": " ".join(count.sources) or "—",
         }
@@ -553,8 +605,8 @@ def growth_svg(data: Growth, *, id_prefix: str = "growth") -> SafeString:
         title_id,
         gettext("Members of the network on record, %(start)s to %(end)s")
         % {
-            "start": format_partial_date(data.start, DatePrecision.MONTH),
-            "end": format_partial_date(data.today, DatePrecision.DAY),
+            "start": partial_date(data.start, DatePrecision.MONTH),
+            "end": partial_date(data.today, DatePrecision.DAY),
         },
         desc_id,
         describe(data),
@@ -569,14 +621,9 @@ def _marker(css_class, shape, cx, cy, title) -> SafeString:
         "square": f"M{-s} {-s}h{2 * s}v{2 * s}h{-2 * s}Z",
         "diamond": f"M0 {-1.4 * s:g}L{1.4 * s:g} 0L0 {1.4 * s:g}L{-1.4 * s:g} 0Z",
     }[shape]
-    return format_html(
-        '<g class="{}" transform="translate({} {})"><title>{}</title>'
-        '<path class="growth-marker" d="{}"/></g>',
-        css_class,
-        f"{cx:.1f}",
-        f"{cy:.1f}",
-        title,
-        d,
+    return mark_safe(
+        f'<g class="{css_class}" transform="translate({cx:.1f} {cy:.1f})">'
+        f'<title>{escape(title)}</title><path class="growth-marker" d="{d}"/></g>'
     )
 
 
@@ -591,7 +638,7 @@ def describe(data: Growth) -> str:
             )
             % {
                 "first": data.first.members,
-                "first_date": format_partial_date(data.first.on, DatePrecision.DAY),
+                "first_date": partial_date(data.first.on, DatePrecision.DAY),
                 "today": data.members_today,
             }
         )
@@ -606,7 +653,7 @@ def describe(data: Growth) -> str:
             )
             % {
                 "by": count.reported_by,
-                "date": count.date_display,
+                "date": partial_date(count.on, count.precision),
                 "members": count.members,
                 "on_record": data.latest_report.on_record,
             }
@@ -631,6 +678,7 @@ def describe(data: Growth) -> str:
     return " ".join(sentences)
 
 
+@functools.cache
 def legend_svg(kind: str) -> SafeString:
     """A small sample of one of the chart's symbols, for the legend."""
     samples = {
@@ -671,6 +719,43 @@ def legend() -> list[tuple[SafeString, str]]:
     ]
 
 
+def table_rows(data: Growth) -> SafeString:
+    """The rows of the table that follows the chart (includes/growth_table.html).
+
+    Written here rather than by a template loop: each row nests three loops,
+    and the template engine spent more on the table than on the rest of the
+    page.
+    """
+    by = gettext("by %(by)s")
+    rows = []
+    for row in data.rows:
+        notes = "".join(
+            f'<span class="growth-note">{escape(note)}</span>' for note in row.notes
+        )
+        reports = "".join(
+            f'<p class="growth-reported"><strong>{report.count.members}</strong> '
+            f"{escape(by % {'by': report.count.reported_by})}"
+            + "".join(
+                f' <a href="{escape(url)}" rel="noopener">{escape(site)}</a>'
+                for url, site in report.sources
+            )
+            + "</p>"
+            for report in row.reports
+        )
+        marks = "".join(
+            f'<p class="growth-reported"><span class="growth-number">{mark.number}'
+            f'</span> <a href="{escape(mark.url)}">{escape(mark.event.name)}</a></p>'
+            for mark in row.marks
+        )
+        rows.append(
+            f'<tr>\n      <th scope="row">{escape(row.date_display)}</th>\n'
+            f'      <td class="number">{row.members_on_record}</td>\n'
+            f'      <td class="number">{escape(row.change_display)}{notes}</td>\n'
+            f"      <td>{reports}</td>\n      <td>{marks}</td>\n    </tr>"
+        )
+    return mark_safe("\n    ".join(rows))
+
+
 def chart_context(data: Growth, *, id_prefix: str = "growth") -> dict:
     """What templates/includes/growth_chart.html needs."""
     return {
@@ -678,4 +763,5 @@ def chart_context(data: Growth, *, id_prefix: str = "growth") -> dict:
         "growth_svg": growth_svg(data, id_prefix=id_prefix),
         "growth_legend": legend(),
         "growth_id": id_prefix,
+        "growth_table_rows": table_rows(data),
     }

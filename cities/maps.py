@@ -11,16 +11,16 @@ import functools
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries as country_names
 
+from cities.directory import city_url, country_name
 from cities.models import MembershipStatus
 
 GEO_FILE = Path(__file__).resolve().parent.parent / "static" / "geo" / "balkans.json"
@@ -117,6 +117,11 @@ class Window:
         )
 
 
+@functools.cache
+def _marker_path(shape: str, size: float) -> str:
+    return marker_path(shape, size)
+
+
 def marker_path(shape: str, size: float) -> str:
     """An SVG path of a marker centred on 0,0."""
     s = size
@@ -128,27 +133,38 @@ def marker_path(shape: str, size: float) -> str:
     return f"M{-s:g} 0a{s:g} {s:g} 0 1 0 {2 * s:g} 0a{s:g} {s:g} 0 1 0 {-2 * s:g} 0Z"
 
 
-def _countries_svg(window: Window, highlighted: set[str]) -> SafeString:
-    paths = format_html_join(
-        "",
-        '<path class="map-country{}" d="{}"/>',
+@functools.cache
+def _country_paths() -> list[tuple[str, str, str]]:
+    """Each country's outline as SVG, plain and highlighted.
+
+    The outlines are the bulk of every map and the same for every request:
+    escaped once per process, they are only joined per map.
+    """
+    return [
         (
-            (" map-country-network" if c["id"] in highlighted else "", c["d"])
-            for c in boundaries()["countries"]
-        ),
+            country["id"],
+            format_html('<path class="map-country" d="{}"/>', country["d"]),
+            format_html(
+                '<path class="map-country map-country-network" d="{}"/>', country["d"]
+            ),
+        )
+        for country in boundaries()["countries"]
+    ]
+
+
+def _countries_svg(window: Window, highlighted: set[str]) -> SafeString:
+    paths = "".join(
+        network if code in highlighted else plain
+        for code, plain, network in _country_paths()
     )
-    return format_html(
-        '<rect class="map-sea" x="{}" y="{}" width="{}" height="{}"/>'
-        '<g class="map-countries">{}</g>',
-        f"{window.x:.0f}",
-        f"{window.y:.0f}",
-        f"{window.width:.0f}",
-        f"{window.height:.0f}",
-        paths,
+    return mark_safe(
+        f'<rect class="map-sea" x="{window.x:.0f}" y="{window.y:.0f}" '
+        f'width="{window.width:.0f}" height="{window.height:.0f}"/>'
+        f'<g class="map-countries">{paths}</g>'
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Box:
     left: float
     top: float
@@ -162,6 +178,47 @@ class Box:
             or self.bottom <= other.top
             or other.bottom <= self.top
         )
+
+
+class BoxIndex:
+    """Boxes filed under the cells of a coarse grid that they cover.
+
+    Placing labels asks, for each side of each city, whether a box overlaps
+    any box already there; filed by cell, each question looks only at the
+    boxes nearby, not at every box on the map.
+    """
+
+    def __init__(self, cell: float):
+        self.cell = cell
+        self.cells = defaultdict(list)
+
+    def _cells(self, box: Box):
+        c = self.cell
+        return [
+            (i, j)
+            for i in range(int(box.left // c), int(box.right // c) + 1)
+            for j in range(int(box.top // c), int(box.bottom // c) + 1)
+        ]
+
+    def add(self, box: Box, key=None) -> None:
+        for cell in self._cells(box):
+            self.cells[cell].append((key, box))
+
+    def overlaps(self, box: Box, ignore=None) -> bool:
+        """Whether box overlaps one filed here, other than those filed as ignore."""
+        cells = self.cells
+        left, top, right, bottom = box.left, box.top, box.right, box.bottom
+        for cell in self._cells(box):
+            for key, other in cells.get(cell, ()):
+                # Box.overlaps, inlined: this is the map's innermost loop.
+                if (key is None or key != ignore) and not (
+                    right <= other.left
+                    or other.right <= left
+                    or bottom <= other.top
+                    or other.bottom <= top
+                ):
+                    return True
+        return False
 
 
 def text_box(x, y, text, font, anchor, glyph=0.58) -> Box:
@@ -196,11 +253,13 @@ def place_labels(points, window, font, radius, obstacles=()):
     ``points`` are (key, x, y, text) in order of importance. A label may not
     cover another label, another point or an obstacle, nor leave the window.
     """
-    dots = [
-        (key, Box(x - radius, y - radius, x + radius, y + radius))
-        for key, x, y, _ in points
-    ]
-    taken = list(obstacles)
+    # The dots, filed under their keys (a label may cover its own dot), and
+    # the obstacles and the labels placed. A cell is about a long label wide.
+    taken = BoxIndex(font * 8)
+    for key, x, y, _text in points:
+        taken.add(Box(x - radius, y - radius, x + radius, y + radius), key)
+    for box in obstacles:
+        taken.add(box)
     placed = {}
     gap = radius + font * 0.25
     for key, x, y, text in points:
@@ -217,22 +276,25 @@ def place_labels(points, window, font, radius, obstacles=()):
                 and box.top >= window.y
                 and box.bottom <= window.y + window.height
             )
-            if not inside or any(box.overlaps(t) for t in taken):
+            if not inside or taken.overlaps(box, ignore=key):
                 continue
-            if any(box.overlaps(d) for k, d in dots if k != key):
-                continue
-            taken.append(box)
+            taken.add(box)
             placed[key] = Label(lx, ly, anchor)
             break
     return placed
 
 
-def _country_labels(window: Window, font: float, css_class: str, dots=()):
+def _country_labels(
+    window: Window, font: float, css_class: str, dots=(), language=None
+):
     """Country names at their anchors where they fit, and the boxes they cover."""
+    taken = BoxIndex(font * 8)
+    for dot in dots:
+        taken.add(dot)
     texts, boxes = [], []
     for code, (lon, lat) in COUNTRY_LABELS.items():
         x, y = project(lat, lon)
-        lines = split_lines(str(country_names.name(code)))
+        lines = split_lines(country_name(code, language))
         # Capitals spaced out by the stylesheet are wider than average glyphs.
         line_boxes = [
             text_box(x, y + i * font * 1.1, line, font, "middle", glyph=0.76)
@@ -241,22 +303,19 @@ def _country_labels(window: Window, font: float, css_class: str, dots=()):
         if not all(
             window.contains(b.left, b.top) and window.contains(b.right, b.bottom)
             for b in line_boxes
-        ) or any(b.overlaps(other) for b in line_boxes for other in [*boxes, *dots]):
+        ) or any(taken.overlaps(b) for b in line_boxes):
             continue
-        tspans = format_html_join(
-            "",
-            '<tspan x="{}" y="{}">{}</tspan>',
-            (
-                (f"{x:.0f}", f"{y + i * font * 1.1:.0f}", line)
-                for i, line in enumerate(lines)
-            ),
+        tspans = "".join(
+            f'<tspan x="{x:.0f}" y="{y + i * font * 1.1:.0f}">{escape(line)}</tspan>'
+            for i, line in enumerate(lines)
         )
-        texts.append((tspans,))
+        texts.append(f'<text text-anchor="middle">{tspans}</text>')
+        for box in line_boxes:
+            taken.add(box)
         boxes += line_boxes
-    svg = format_html(
-        '<g class="map-country-labels {}" aria-hidden="true">{}</g>',
-        css_class,
-        format_html_join("", '<text text-anchor="middle">{}</text>', texts),
+    svg = mark_safe(
+        f'<g class="map-country-labels {escape(css_class)}" aria-hidden="true">'
+        f"{''.join(texts)}</g>"
     )
     return svg, boxes
 
@@ -284,6 +343,8 @@ class MapCity:
     city: object
     name: str
     url: str
+    country: str
+    country_name: str
     status: str
     status_label: str
     style: MarkerStyle
@@ -303,18 +364,23 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
     ``cities_with_status`` are cities annotated by CityQuerySet.with_status().
     """
     entries = []
+    labels = {status: str(status.label) for status in MembershipStatus}
+    language = get_language()
     for city in cities_with_status:
-        status = city.status or MembershipStatus.NONE
+        status = MembershipStatus(city.status or MembershipStatus.NONE)
         located = city.latitude is not None and city.longitude is not None
         x, y = project(city.latitude, city.longitude) if located else (None, None)
+        code = city.country.code
         entries.append(
             MapCity(
                 city=city,
                 name=_city_name(city),
-                url=reverse("cities:city-detail", args=[city.slug]),
+                url=city_url(city.slug, language),
+                country=code,
+                country_name=country_name(code, language),
                 status=status,
-                status_label=str(MembershipStatus(status).label),
-                style=STYLE_OF_STATUS[MembershipStatus(status)],
+                status_label=labels[status],
+                style=STYLE_OF_STATUS[status],
                 x=x,
                 y=y,
             )
@@ -327,28 +393,16 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
         on_map,
         key=lambda e: (STATUS_RANK[e.style.key], not e.founding, e.name),
     )
-    layers = []
-    for layout, css_class in ((WIDE, "map-wide"), (NARROW, "map-narrow")):
-        r = layout["radius"]
-        dots = [Box(e.x - r, e.y - r, e.x + r, e.y + r) for e in on_map]
-        countries_svg, boxes = _country_labels(
-            window, layout["country_font"], css_class, dots
-        )
-        layers.append(countries_svg)
-        placed = place_labels(
-            [(id(e), e.x, e.y, e.name) for e in order],
-            window,
-            layout["font"],
-            layout["radius"],
-            obstacles=boxes,
-        )
-        for e in on_map:
-            setattr(
-                e,
-                "wide_label" if layout is WIDE else "narrow_label",
-                placed.get(id(e)),
-            )
+    layers, (wide, narrow) = _layout(
+        tuple((e.x, e.y, e.name) for e in order),
+        (window.x, window.y, window.width, window.height),
+        language,
+    )
+    for e, wide_label, narrow_label in zip(order, wide, narrow, strict=True):
+        e.wide_label, e.narrow_label = wide_label, narrow_label
 
+    drawing_order = sorted(on_map, key=lambda e: -e.y)
+    city_title = gettext("%(city)s, %(country)s: %(status)s")
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     svg = format_html(
         '<svg class="map-svg region-map" viewBox="{}" role="group" '
@@ -366,9 +420,9 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
             "or candidate cities amber diamonds, suspended or withdrawn cities "
             "grey squares. The list below gives the same cities by country."
         ),
-        _countries_svg(window, {e.city.country.code for e in entries}),
-        mark_safe("".join(layers)),
-        mark_safe("".join(_city_svg(e) for e in sorted(on_map, key=lambda e: -e.y))),
+        _countries_svg(window, {e.country for e in entries}),
+        layers,
+        mark_safe("".join(_city_svg(e, city_title) for e in drawing_order)),
     )
     return render_to_string(
         "includes/region_map.html",
@@ -376,10 +430,38 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
             "map_svg": svg,
             "map_id": id_prefix,
             "map_legend": _legend(),
-            "map_countries": _by_country(entries),
+            "map_list": _by_country(entries),
             "map_source": boundaries()["source"],
         },
     )
+
+
+# The layout is pure geometry on the cities' positions and names (and, for
+# the country names, the language): the same rows always give the same
+# labels. Placing them tries every side of every city against every label
+# already placed, so it is done once per process for each set of inputs.
+@functools.lru_cache(maxsize=32)
+def _layout(points, window, language):
+    """The country names and, for each point (x, y, name) in order of
+    importance, its label or None: for the wide layout, then the narrow one."""
+    window = Window(*window)
+    layers, labels = [], []
+    for layout, css_class in ((WIDE, "map-wide"), (NARROW, "map-narrow")):
+        r = layout["radius"]
+        dots = [Box(x - r, y - r, x + r, y + r) for x, y, _name in points]
+        countries_svg, boxes = _country_labels(
+            window, layout["country_font"], css_class, dots, language
+        )
+        layers.append(countries_svg)
+        placed = place_labels(
+            [(i, x, y, name) for i, (x, y, name) in enumerate(points)],
+            window,
+            layout["font"],
+            r,
+            obstacles=boxes,
+        )
+        labels.append([placed.get(i) for i in range(len(points))])
+    return mark_safe("".join(layers)), labels
 
 
 def _region_window(on_map) -> Window:
@@ -399,36 +481,25 @@ def _region_window(on_map) -> Window:
 def _label_svg(label: Label | None, text: str, css_class: str, font=None) -> str:
     if label is None:
         return ""
-    return format_html(
-        '<text class="map-label {}" x="{}" y="{}" text-anchor="{}"{}>{}</text>',
-        css_class,
-        f"{label.x:.0f}",
-        f"{label.y:.0f}",
-        label.anchor,
-        format_html(' font-size="{}"', f"{font:.1f}") if font else "",
-        text,
+    size = f' font-size="{font:.1f}"' if font else ""
+    return (
+        f'<text class="map-label {escape(css_class)}" x="{label.x:.0f}" '
+        f'y="{label.y:.0f}" text-anchor="{label.anchor}"{size}>{escape(text)}</text>'
     )
 
 
-def _city_svg(e: MapCity) -> str:
-    name = gettext("%(city)s, %(country)s: %(status)s") % {
-        "city": e.name,
-        "country": e.city.country.name,
-        "status": e.status_label,
-    }
-    return format_html(
-        '<a href="{}" aria-label="{}"><title>{}</title>'
-        '<g transform="translate({} {})"><path class="map-marker map-marker-{}" '
-        'd="{}"/></g>{}{}</a>',
-        e.url,
-        name,
-        name,
-        f"{e.x:.1f}",
-        f"{e.y:.1f}",
-        e.style.key,
-        marker_path(e.style.shape, WIDE["radius"]),
-        mark_safe(_label_svg(e.wide_label, e.name, "map-wide")),
-        mark_safe(_label_svg(e.narrow_label, e.name, "map-narrow")),
+def _city_svg(e: MapCity, template: str) -> str:
+    """A city's linked marker and labels; ``template`` is the translated
+    "%(city)s, %(country)s: %(status)s", looked up once per map."""
+    name = escape(
+        template % {"city": e.name, "country": e.country_name, "status": e.status_label}
+    )
+    return (
+        f'<a href="{escape(e.url)}" aria-label="{name}"><title>{name}</title>'
+        f'<g transform="translate({e.x:.1f} {e.y:.1f})"><path class="map-marker '
+        f'map-marker-{e.style.key}" d="{_marker_path(e.style.shape, WIDE["radius"])}"'
+        f"/></g>{_label_svg(e.wide_label, e.name, 'map-wide')}"
+        f"{_label_svg(e.narrow_label, e.name, 'map-narrow')}</a>"
     )
 
 
@@ -449,15 +520,39 @@ def _legend():
     ]
 
 
-def _by_country(entries):
+NEWLINE_12 = "\n" + " " * 10
+
+
+def _by_country(entries) -> SafeString:
+    """The cities by country, as the items of the list that follows the map.
+
+    Written here rather than by a template loop: the list names every city,
+    and per-item template nodes would cost more than the rest of the map.
+    """
     grouped = defaultdict(list)
     for e in entries:
-        grouped[e.city.country.code].append(e)
-    rows = [
-        {"code": code, "name": str(country_names.name(code)), "cities": cities}
-        for code, cities in grouped.items()
-    ]
-    return sorted(rows, key=lambda row: row["name"])
+        grouped[e.country].append(e)
+    founding = escape(gettext("founding member"))
+    unplaced = escape(gettext("(not on the map: no coordinates)"))
+    items = []
+    for name, cities in sorted(
+        ((country_name(code), cities) for code, cities in grouped.items()),
+        key=lambda row: row[0],
+    ):
+        lines = [
+            f'<li><a href="{escape(e.url)}">{escape(e.name)}</a> – <span class="status '
+            f'status-{escape(e.status)}">{escape(e.status_label)}</span>'
+            + (f' <span class="map-founding">{founding}</span>' if e.founding else "")
+            + (f' <span class="map-unplaced">{unplaced}</span>' if e.x is None else "")
+            + "</li>"
+            for e in cities
+        ]
+        items.append(
+            f'<li><span class="map-list-country">{escape(name)}</span>\n'
+            f"        <ul>\n          {NEWLINE_12.join(lines)}\n        </ul>\n"
+            "      </li>"
+        )
+    return mark_safe("\n      ".join(items))
 
 
 def city_map(city, *, neighbours=()) -> SafeString:

@@ -1,5 +1,5 @@
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 
@@ -23,9 +23,9 @@ def city_list(request):
 
 @cached_page
 def city_detail(request, slug):
-    city = get_object_or_404(
-        directory.city_page_queryset(language=get_language()), slug=slug
-    )
+    city = directory.city_page(slug, language=get_language())
+    if city is None:
+        raise Http404
     (city,) = directory.decorate([city])
     return TemplateResponse(
         request,

@@ -104,7 +104,9 @@ class HomeQueryTests(TestCase):
         PresidencyFactory(start_on=datetime.date(2021, 11, 30), end_on=None)
         for n in (10, 90):
             self.add_cities(n)
-            with self.subTest(cities=n), self.assertNumQueries(10):
+            # version, cities (founders counted there), growth (4), latest
+            # and next events, presidency
+            with self.subTest(cities=n), self.assertNumQueries(9):
                 response = self.client.get(reverse("b40:home"))
             self.assertEqual(response.status_code, 200)
 
@@ -119,3 +121,36 @@ class HomeQueryTests(TestCase):
             on=datetime.date(2025, 1, 1), members=987, reported_by="A newspaper"
         )
         self.assertContains(self.client.get(url), "<strong>987</strong> reported")
+
+
+class LanguageAlternatesTests(TestCase):
+    """Every page links its address in each language, on the host asked."""
+
+    def alternates(self, path, host):
+        # No cache.clear(): the page cache keys on the host, so each host's
+        # first request renders (a cached page would come back without context).
+        # The locale middleware leaves the page's language active: put back ours.
+        with translation.override(translation.get_language()):
+            response = self.client.get(path, HTTP_HOST=host)
+        return {a["code"]: a["url"] for a in response.context["language_alternates"]}
+
+    def test_on_each_host_and_from_each_language(self):
+        with self.settings(ALLOWED_HOSTS=["one.example", "two.example"]):
+            for host in ("one.example", "two.example"):
+                for path in ("/members/", "/tr/members/"):
+                    with self.subTest(host=host, path=path):
+                        self.assertEqual(
+                            self.alternates(path, host),
+                            {
+                                "en": f"http://{host}/members/",
+                                "tr": f"http://{host}/tr/members/",
+                                "bg": f"http://{host}/bg/members/",
+                                "el": f"http://{host}/el/members/",
+                            },
+                        )
+
+    def test_names_each_language_in_itself(self):
+        response = self.client.get("/growth/")
+        self.assertContains(response, 'hreflang="x-default" href="http://testserver/')
+        self.assertContains(response, 'lang="tr">Türkçe</a>')
+        self.assertContains(response, 'lang="el">Ελληνικά</a>')

@@ -1,4 +1,5 @@
 import datetime
+import random
 import re
 from decimal import Decimal
 
@@ -166,3 +167,45 @@ class CityMapTests(TestCase):
     def test_is_empty_for_a_city_without_coordinates(self):
         city = CityFactory(latitude=None, longitude=None)
         self.assertEqual(maps.city_map(city), "")
+
+
+class BoxIndexTests(SimpleTestCase):
+    def test_finds_the_overlaps_a_comparison_with_every_box_finds(self):
+        rng = random.Random(40)
+        boxes = []
+        for _ in range(300):
+            left, top = rng.uniform(-500, 1500), rng.uniform(-500, 1500)
+            width, height = rng.uniform(1, 300), rng.uniform(1, 60)
+            boxes.append(maps.Box(left, top, left + width, top + height))
+        index = maps.BoxIndex(cell=100)
+        for key, box in enumerate(boxes[:150]):
+            index.add(box, key)
+        for key, box in enumerate(boxes):
+            with self.subTest(box=key):
+                expected = any(
+                    box.overlaps(other)
+                    for other_key, other in enumerate(boxes[:150])
+                    if other_key != key
+                )
+                self.assertEqual(index.overlaps(box, ignore=key), expected)
+
+
+class RegionMapLayoutTests(TestCase):
+    """The label layout is worked out once for the same cities, and anew as
+    soon as a city moves or is renamed."""
+
+    def test_follows_every_change_to_the_cities(self):
+        city = MembershipStepFactory(
+            city__name="Plovdiv",
+            city__latitude=Decimal("42.142"),
+            city__longitude=Decimal("24.750"),
+        ).city
+        self.assertIn(">Plovdiv</text>", maps.region_map(City.objects.with_status()))
+        City.objects.filter(pk=city.pk).update(name="Philippopolis")
+        self.assertIn(
+            ">Philippopolis</text>", maps.region_map(City.objects.with_status())
+        )
+        City.objects.filter(pk=city.pk).update(latitude=Decimal("41.0"))
+        moved = maps.region_map(City.objects.with_status())
+        x, y = maps.project(Decimal("41.0"), Decimal("24.750"))
+        self.assertIn(f"translate({x:.1f} {y:.1f})", moved)
