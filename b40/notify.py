@@ -1,9 +1,13 @@
 """Email notices, each rendered from a subject and a body template."""
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
+
+logger = logging.getLogger(__name__)
 
 
 def notify(recipients, template: str, context: dict, *, language: str = "en") -> None:
@@ -11,6 +15,9 @@ def notify(recipients, template: str, context: dict, *, language: str = "en") ->
 
     Sent after the transaction that caused it commits (callers wrap it in
     transaction.on_commit), so nobody is told of a change that was rolled back.
+    By then the change is saved: a mail server that fails is logged, never
+    turned into an error page for a request whose work is done (the visitor
+    would retry and duplicate it), and never stops the next notice.
     """
     recipients = [address for address in recipients if address]
     if not recipients:
@@ -18,12 +25,15 @@ def notify(recipients, template: str, context: dict, *, language: str = "en") ->
     with translation.override(language):
         subject = render_to_string(f"{template}_subject.txt", context)
         body = render_to_string(f"{template}_body.txt", context)
-    send_mail(
-        " ".join(subject.split()),
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        recipients,
-    )
+    try:
+        send_mail(
+            " ".join(subject.split()),
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            recipients,
+        )
+    except Exception:
+        logger.exception("Could not send %s to %s", template, ", ".join(recipients))
 
 
 def secretariat() -> list[str]:

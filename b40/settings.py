@@ -25,6 +25,13 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("Set DJANGO_SECRET_KEY when DJANGO_DEBUG is off.")
     SECRET_KEY = "insecure-development-key-only-used-with-debug-on"
 
+# Old keys still accepted when checking signatures (sessions, password-reset
+# links, certificate verification addresses), so a key can be rotated without
+# every printed certificate reading as altered. Comma-separated.
+SECRET_KEY_FALLBACKS = [
+    key for key in os.environ.get("DJANGO_SECRET_KEY_FALLBACKS", "").split(",") if key
+]
+
 ALLOWED_HOSTS = [
     host.strip()
     for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
@@ -159,6 +166,8 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DJANGO_DEFAULT_FROM_EMAIL", "B40 Registry <registry@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's public address, for links in emails sent outside a request.
+B40_SITE_URL = os.environ.get("B40_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Where notices for the secretariat (a new request or application) go.
 B40_SECRETARIAT_EMAIL = os.environ.get("B40_SECRETARIAT_EMAIL", "secretariat@localhost")
 

@@ -190,6 +190,25 @@ class CityAdminTests(AdminTestCase):
             with self.subTest(query=query):
                 self.assertEqual(shown(self.client.get(url, query)), cities)
 
+    def test_unknown_country_in_the_address_is_the_admins_error_page(self):
+        url = admin_url("city", "changelist")
+        for code in ("\x00", "ZZ", "tr"):
+            with self.subTest(code=code):
+                response = self.client.get(url, {"country": code})
+                self.assertRedirects(
+                    response, f"{url}?e=1", fetch_redirect_response=False
+                )
+
+    def test_hand_made_history_addresses_are_not_found(self):
+        history = admin_url("city", "history", self.founder.pk)
+        for url in (
+            history.replace(str(self.founder.pk), "abc"),
+            history.replace(str(self.founder.pk), "%00"),
+            f"{history}abc/",
+        ):
+            with self.subTest(url=url):
+                self.assertEqual(self.client.get(url).status_code, 404)
+
     def test_history_shows_who_changed_what(self):
         url = admin_url("city", "change", self.unknown.pk)
         self.assertEqual(self.post_form(url, name="Zenica-Doboj").status_code, 302)
