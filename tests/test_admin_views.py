@@ -7,6 +7,7 @@ from django.utils import timezone
 from cities import services
 from cities.models import City, Confidence, MembershipKind
 from tests.admin_forms import AdminTestCase
+from tests.applications.factories import submit
 from tests.factories import (
     CityFactory,
     DeclarationFactory,
@@ -17,6 +18,8 @@ from tests.factories import (
     ReportedCountFactory,
     SignatureFactory,
 )
+from tests.offices.factories import OfficeAccountFactory
+from tests.offices.test_admin import submit as request_submit
 
 day = datetime.date
 TO_VERIFY = reverse("admin:to-verify")
@@ -37,6 +40,37 @@ class AdminIndexTests(AdminTestCase):
         response = self.client.get(reverse("admin:index"))
         self.assertContains(response, f'href="{TO_VERIFY}"')
         self.assertContains(response, f'href="{RECONCILIATION}"')
+
+    def test_index_counts_what_waits_for_a_decision(self):
+        account = OfficeAccountFactory(city=CityFactory(latitude=None, longitude=None))
+        request_submit(
+            account.city,
+            account.user,
+            coordinates={"latitude": "44.5", "longitude": "18.7"},
+        )
+        submit(municipality="Gabrovo")
+        submit(municipality="Ruse")
+        response = self.client.get(reverse("admin:index"))
+        requests = reverse("admin:offices_changerequest_changelist")
+        applications = reverse("admin:applications_application_changelist")
+        self.assertContains(
+            response,
+            f'<a href="{requests}?status__in=pending">Change requests to decide</a>'
+            " <strong>(1)</strong>",
+            html=True,
+        )
+        self.assertContains(
+            response,
+            f'<a href="{applications}?state__in=received,candidate">'
+            "Applications to decide</a> <strong>(2)</strong>",
+            html=True,
+        )
+        for link in (
+            f"{requests}?status__in=pending",
+            f"{applications}?state__in=received,candidate",
+        ):
+            with self.subTest(link=link):
+                self.assertEqual(self.client.get(link).status_code, 200)
 
 
 class ToVerifyTests(AdminTestCase):

@@ -37,6 +37,10 @@ PAGES = [
         "",
     ),
     ("presidency", "summits:presidency-list", {}, ""),
+    ("status-search", "certificates:status-search", {}, "?q=sofia"),
+    ("status", "certificates:status", {"slug": "sofia"}, ""),
+    ("apply", "applications:apply", {}, ""),
+    ("office-login", "offices:login", {}, ""),
 ]
 
 
