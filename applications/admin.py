@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -86,32 +87,8 @@ class ApplicationAdmin(FoldedSearchMixin, HistoryAdmin):
             },
         ),
     )
-    readonly_fields = (
-        "reference",
-        "state",
-        "submitted_at",
-        "language",
-        "municipality",
-        "country_name",
-        "city_link",
-        "city_created",
-        "mayor_name",
-        "council_decision_on",
-        "letter_link",
-        "message",
-        "contact_name",
-        "contact_email",
-        "phone",
-        "accepted_at",
-        "accepted_by",
-        "admitted_on",
-        "admitted_at_event",
-        "decline_reason",
-        "decided_at",
-        "decided_by",
-        "candidate_step",
-        "joined_step",
-    )
+    # Every field is shown as sent: nothing here is edited by hand.
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     def get_queryset(self, request):
         # The letter stays in the database until someone downloads it.

@@ -218,23 +218,14 @@ class CertificateAdmin(RegistryAdmin):
             except ValidationError as error:
                 form.add_error("city", error)
             else:
-                self.message_user(
-                    request,
-                    gettext("Certificate %(serial)s issued.")
-                    % {"serial": certificate.serial},
-                    messages.SUCCESS,
+                return self._done(
+                    request, gettext("Certificate %(serial)s issued."), certificate
                 )
-                return redirect("admin:certificates_certificate_change", certificate.pk)
-        return TemplateResponse(
+        return self._form_page(
             request,
-            "admin/certificates/certificate/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
-                "title": gettext("Issue a membership certificate"),
-                "form": form,
-                "submit_label": gettext("Issue"),
-            },
+            form,
+            title=gettext("Issue a membership certificate"),
+            submit_label=gettext("Issue"),
         )
 
     def revoke_view(self, request, object_id):
@@ -255,27 +246,40 @@ class CertificateAdmin(RegistryAdmin):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                self.message_user(
-                    request,
-                    gettext("Certificate %(serial)s revoked.")
-                    % {"serial": certificate.serial},
-                    messages.SUCCESS,
+                return self._done(
+                    request, gettext("Certificate %(serial)s revoked."), certificate
                 )
-                return redirect("admin:certificates_certificate_change", certificate.pk)
+        return self._form_page(
+            request,
+            form,
+            title=gettext("Revoke certificate %(serial)s")
+            % {"serial": certificate.serial},
+            submit_label=gettext("Revoke"),
+            original=certificate,
+            intro=gettext(
+                "A revoked certificate stays on record: whoever verifies it is "
+                "told it was revoked, when, and why. This cannot be undone."
+            ),
+        )
+
+    def _done(self, request, message, certificate):
+        """Back to the certificate's page, saying what was done."""
+        self.message_user(
+            request, message % {"serial": certificate.serial}, messages.SUCCESS
+        )
+        return redirect("admin:certificates_certificate_change", certificate.pk)
+
+    def _form_page(self, request, form, *, title, submit_label, **context):
+        """The one-form page that issuing and revoking share."""
         return TemplateResponse(
             request,
             "admin/certificates/certificate/form_page.html",
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
-                "original": certificate,
-                "title": gettext("Revoke certificate %(serial)s")
-                % {"serial": certificate.serial},
-                "intro": gettext(
-                    "A revoked certificate stays on record: whoever verifies it is "
-                    "told it was revoked, when, and why. This cannot be undone."
-                ),
+                "title": title,
                 "form": form,
-                "submit_label": gettext("Revoke"),
+                "submit_label": submit_label,
+                **context,
             },
         )
