@@ -21,6 +21,8 @@ $(INSTALLED): requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	touch $@
 
+# Links in emails and printed certificates point where `make run` serves.
+run: export B40_SITE_URL ?= http://$(HOST):$(PORT)
 run: $(INSTALLED)
 	$(WITH_DB) sh -c 'python manage.py migrate --noinput \
 		&& python manage.py load_b40 --if-empty \
