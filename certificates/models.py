@@ -10,7 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from certificates.tokens import certificate_token
 from cities.dates import DatePrecision, format_partial_date
-from cities.models import City, MembershipStatus, MembershipStep
+from cities.models import City, MembershipStatus, steps_latest_first
 
 
 class CertificateState(models.TextChoices):
@@ -29,9 +29,7 @@ def current_city_fact(name: str) -> Subquery:
 
 def current_status_step(name: str) -> Subquery:
     """A field of the step that gives the certificate's city its status today."""
-    steps = MembershipStep.objects.filter(
-        city=OuterRef("city"), on__lte=timezone.localdate()
-    ).order_by("-on", "-id")
+    steps = steps_latest_first(timezone.localdate(), city="city")
     return Subquery(steps.values(name)[:1])
 
 

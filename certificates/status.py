@@ -43,7 +43,7 @@ unless the city is a member or suspended member today.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Prefetch, Subquery
 from django.utils import timezone
 
 from cities.dates import format_partial_date
@@ -53,6 +53,7 @@ from cities.models import (
     MembershipStatus,
     MembershipStep,
     OfficeRole,
+    steps_latest_first,
 )
 from summits.models import Signature
 
@@ -96,8 +97,7 @@ def local_name_of(city: City) -> str:
 
 def status_queryset(as_of: datetime.date):
     """Cities with what the status page shows, in three queries."""
-    latest = MembershipStep.objects.filter(city=OuterRef("pk"), on__lte=as_of)
-    latest = latest.order_by("-on", "-id")
+    latest = steps_latest_first(as_of)
     joins = (
         MembershipStep.objects.filter(kind=MembershipKind.JOINED, on__lte=as_of)
         .select_related("signature__declaration", "signature__signatory")

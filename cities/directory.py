@@ -46,6 +46,7 @@ from cities.models import (
     MembershipStatus,
     MembershipStep,
     Office,
+    steps_latest_first,
 )
 from cities.search import fold
 from summits.models import Event, Presidency
@@ -350,9 +351,7 @@ def listing(cities: QuerySet, *, as_of=None, language: str) -> QuerySet:
     gives the status).
     """
     as_of = as_of or timezone.localdate()
-    latest_step = MembershipStep.objects.filter(
-        city=OuterRef("pk"), on__lte=as_of
-    ).order_by("-on", "-id")
+    latest_step = steps_latest_first(as_of)
     return (
         cities.with_status(as_of)
         .filter(status_kind__isnull=False)

@@ -115,6 +115,14 @@ class Fact(models.Model):
             )
 
 
+def steps_latest_first(as_of: datetime.date, city: str = "pk") -> models.QuerySet:
+    """The steps of the city at ``city`` up to a date, latest first: the first is
+    the one that gives the city its status on that date (see with_status)."""
+    return MembershipStep.objects.filter(city=OuterRef(city), on__lte=as_of).order_by(
+        "-on", "-id"
+    )
+
+
 def name_in_language(language: str, city: str = "pk") -> Subquery:
     """The name of the city at ``city`` in ``language``, where the record has one."""
     names = CityName.objects.filter(city=OuterRef(city), language=language)
@@ -131,7 +139,7 @@ class CityQuerySet(models.QuerySet):
         """
         as_of = as_of or timezone.localdate()
         steps = MembershipStep.objects.filter(city=OuterRef("pk"), on__lte=as_of)
-        latest = steps.order_by("-on", "-id")
+        latest = steps_latest_first(as_of)
         # A city has at most one join a day (cities_membershipstep_unique_step),
         # so the date alone orders joins, straight from that constraint's index.
         latest_join = steps.filter(kind=MembershipKind.JOINED).order_by("-on")
