@@ -12,16 +12,16 @@ check-and-count one step, even for two requests at the same instant.
 """
 
 import datetime
-import hashlib
 import ipaddress
 import math
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from applications.models import RateLimitHit
+from b40.locks import advisory_xact_lock
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,4 @@ class RateLimit:
 
     def _lock(self, key: str) -> None:
         """Serialise attempts by one client until the transaction ends."""
-        digest = hashlib.sha256(f"{self.scope}:{key}".encode()).digest()
-        lock_id = int.from_bytes(digest[:8], "big", signed=True)
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+        advisory_xact_lock(f"applications.ratelimit:{self.scope}:{key}")

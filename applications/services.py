@@ -8,13 +8,11 @@ go only once it commits.
 """
 
 import datetime
-import hashlib
 import secrets
 from functools import partial
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.db.models.deletion import DO_NOTHING, get_candidate_relations_to_delete
 from django.urls import reverse
@@ -30,7 +28,8 @@ from applications.models import (
     ApplicationState,
 )
 from applications.ratelimit import Rate, RateLimit
-from b40.notify import notify, secretariat
+from b40.locks import advisory_xact_lock
+from b40.notify import notify, public_url, secretariat
 from cities import services as ledger
 from cities.models import (
     City,
@@ -125,15 +124,6 @@ def city_match(name: str, country: str) -> City | None:
     )
 
 
-def _advisory_lock(name: str) -> None:
-    digest = hashlib.sha256(name.encode()).digest()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s)",
-            [int.from_bytes(digest[:8], "big", signed=True)],
-        )
-
-
 def _city_slug(name: str, country: str, reference: str) -> str:
     """A free slug from the name, in Latin letters; from the reference if the
     name has none (the secretariat can change it)."""
@@ -212,7 +202,7 @@ def _duplicate_refuse(*, municipality: str, country: str) -> None:
 def _name_lock(municipality: str, country: str) -> None:
     # Two applications (or acceptances) for the same city at once: the second
     # waits here, then finds the first's.
-    _advisory_lock(f"applications.city:{country}:{fold(municipality)}")
+    advisory_xact_lock(f"applications.city:{country}:{fold(municipality)}")
 
 
 @transaction.atomic
@@ -476,15 +466,9 @@ def application_decline(
     return application
 
 
-def _site_url(path: str) -> str:
-    # Never the request's host: a forged Host header would put its own links
-    # in the registry's emails.
-    return settings.B40_SITE_URL.rstrip("/") + path
-
-
 def _follow_url(application: Application) -> str:
     with translation.override(application.language):
-        return _site_url(application.get_absolute_url())
+        return public_url(application.get_absolute_url())
 
 
 def _notify_received(application: Application) -> None:
@@ -493,7 +477,7 @@ def _notify_received(application: Application) -> None:
         "application": application,
         "city_on_record": city,
         "follow_url": _follow_url(application),
-        "admin_url": _site_url(
+        "admin_url": public_url(
             reverse("admin:applications_application_change", args=[application.pk])
         ),
     }

@@ -36,5 +36,16 @@ def notify(recipients, template: str, context: dict, *, language: str = "en") ->
         logger.exception("Could not send %s to %s", template, ", ".join(recipients))
 
 
+def public_url(path: str) -> str:
+    """The address of ``path`` on the public site.
+
+    Addresses that are emailed, printed, shared or scanned are built from
+    B40_SITE_URL, never from the request: a forged Host header must not put its
+    own links in the registry's emails, and a PDF downloaded through an internal
+    host name must still point where anyone can open it.
+    """
+    return settings.B40_SITE_URL + path
+
+
 def secretariat() -> list[str]:
     return [settings.B40_SECRETARIAT_EMAIL]

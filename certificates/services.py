@@ -11,19 +11,16 @@ public views, the offices dashboard, the admin) obeys the same rule:
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from b40.locks import advisory_xact_lock
 from certificates.models import Certificate, CertificateState
 from certificates.status import local_name_of
 from cities.models import City, MembershipStatus
 from offices.access import office_city
-
-# pg_advisory_xact_lock key under which serial numbers are allocated: one
-# writer at a time per year, so numbers are unique and have no gaps.
-SERIAL_LOCK = 0x0B40CE27
 
 
 def certificate_can_issue(user, city: City) -> bool:
@@ -57,9 +54,9 @@ def certificate_list(city: City) -> list[Certificate]:
 
 
 def _serial_allocate(year: int) -> int:
-    """The next number of the year, under a lock held until the transaction ends."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SERIAL_LOCK, year])
+    """The next number of the year, under a lock held until the transaction ends:
+    one writer at a time per year, so numbers are unique and have no gaps."""
+    advisory_xact_lock(f"certificates.serial:{year}")
     last = Certificate.objects.filter(year=year).aggregate(last=Max("number"))["last"]
     return (last or 0) + 1
 

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext
 from django.views.decorators.http import require_POST
 
+from b40.notify import public_url
 from certificates import services
 from certificates.forms import StatusSearchForm
 from certificates.models import Certificate
@@ -19,16 +19,6 @@ from certificates.status import CityStatus
 from certificates.verification import token_verify
 from cities.models import City
 from offices.access import office_city
-
-
-def public_url(path: str) -> str:
-    """The address of ``path`` on the public site.
-
-    Addresses that are printed, shared or scanned are built from B40_SITE_URL,
-    never from the request: a PDF downloaded through an internal or staging
-    host name must still point where anyone can open it.
-    """
-    return settings.B40_SITE_URL + path
 
 
 def status_search(request):

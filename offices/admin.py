@@ -10,7 +10,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from b40.admin_history import HistoryAdmin
-from cities.admin import CityCountryFilter
+from cities.admin import CityCountryFilter, FoldedSearchMixin
 from offices import services
 from offices.changes import change_rows, section_titles
 from offices.forms import DeclineForm
@@ -60,7 +60,7 @@ class OfficeInviteForm(forms.ModelForm):
 
 
 @admin.register(OfficeAccount)
-class OfficeAccountAdmin(HistoryAdmin):
+class OfficeAccountAdmin(FoldedSearchMixin, HistoryAdmin):
     list_display = (
         "email",
         "city",
@@ -73,7 +73,8 @@ class OfficeAccountAdmin(HistoryAdmin):
     )
     list_filter = (ActiveFilter, CityCountryFilter, "language")
     list_select_related = ("user", "city", "invited_by")
-    search_fields = ("user__email", "city__name", "city__names__name")
+    search_city_path = "city"
+    search_fields = ("user__email",)
     autocomplete_fields = ("city",)
     date_hierarchy = "invited_at"
     actions = ["resend_invitation", "deactivate", "reactivate"]
@@ -213,7 +214,7 @@ class OfficeAccountAdmin(HistoryAdmin):
 
 
 @admin.register(CityContact)
-class CityContactAdmin(HistoryAdmin):
+class CityContactAdmin(FoldedSearchMixin, HistoryAdmin):
     list_display = (
         "city",
         "email",
@@ -224,7 +225,8 @@ class CityContactAdmin(HistoryAdmin):
     )
     list_filter = (CityCountryFilter,)
     list_select_related = ("city",)
-    search_fields = ("city__name", "email", "contact_person", "contact_person_email")
+    search_city_path = "city"
+    search_fields = ("email", "contact_person", "contact_person_email")
     autocomplete_fields = ("city",)
     readonly_fields = ("updated_at",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -252,7 +254,7 @@ class CityContactAdmin(HistoryAdmin):
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(HistoryAdmin):
+class ChangeRequestAdmin(FoldedSearchMixin, HistoryAdmin):
     list_display = (
         "number",
         "city",
@@ -265,7 +267,8 @@ class ChangeRequestAdmin(HistoryAdmin):
     list_display_links = ("number", "city")
     list_filter = ("status", CityCountryFilter)
     list_select_related = ("city", "submitted_by")
-    search_fields = ("city__name", "city__names__name", "comment")
+    search_city_path = "city"
+    search_fields = ("comment",)
     date_hierarchy = "submitted_at"
     change_form_template = "admin/offices/changerequest/change_form.html"
     # Its page on the site is the office's, which the secretariat cannot open.

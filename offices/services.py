@@ -19,7 +19,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from b40.notify import notify, secretariat
+from b40.notify import notify, public_url, secretariat
 from cities.models import City, CityName, Confidence, Office, OfficeRole, Person
 from offices.changes import (
     CONTACT_FIELDS,
@@ -37,16 +37,10 @@ from offices.models import (
 )
 
 
-def site_url() -> str:
-    """The site's public address, which links in emails start with: never the
-    host a request happened to arrive by, which a visitor can choose."""
-    return settings.B40_SITE_URL
-
-
 def _request_link(change_request: ChangeRequest, language: str) -> str:
     """The request's page on the office portal, in the office's language."""
     with translation.override(language):
-        return site_url() + change_request.get_absolute_url()
+        return public_url(change_request.get_absolute_url())
 
 
 def city_name(city: City, language: str) -> str:
@@ -78,7 +72,7 @@ def invitation_link(user, *, language: str) -> str:
                 "token": default_token_generator.make_token(user),
             },
         )
-    return site_url() + path
+    return public_url(path)
 
 
 def _send_invitation(account: OfficeAccount) -> None:
@@ -274,8 +268,9 @@ def change_request_submit(
     context = {
         "number": change_request.pk,
         "link": _request_link(change_request, language),
-        "admin_link": site_url()
-        + reverse("admin:offices_changerequest_change", args=[change_request.pk]),
+        "admin_link": public_url(
+            reverse("admin:offices_changerequest_change", args=[change_request.pk])
+        ),
         "comment": comment,
     }
     with translation.override(language):

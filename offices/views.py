@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
@@ -97,7 +98,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     def extra_email_context(self):
         # The link starts with the site's public address, not with the host
         # the form was posted to, which the poster chooses.
-        return {"site_url": services.site_url()}
+        return {"site_url": settings.B40_SITE_URL}
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
