@@ -32,6 +32,7 @@ from b40.locks import advisory_xact_lock
 from b40.notify import notify, public_url, secretariat
 from cities import services as ledger
 from cities.models import (
+    MEMBERSHIP_HELD,
     City,
     CityName,
     Confidence,
@@ -54,7 +55,6 @@ APPLY_LIMIT = RateLimit(
 
 # No 0/O, 1/I/L or U: a reference read over the phone cannot be misheard.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
-HELD = (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED)
 
 
 def reference_new() -> str:
@@ -176,7 +176,7 @@ def _duplicate_refuse(*, municipality: str, country: str) -> None:
     city = city_match(municipality, country)
     if city is not None:
         status = _city_status(city)
-        if status in HELD:
+        if status in MEMBERSHIP_HELD:
             raise _member_refusal(city)
         if status == MembershipStatus.CANDIDATE:
             raise _pending_refusal(city.name)
@@ -309,7 +309,7 @@ def _candidate_record(application: Application, user) -> None:
     else:
         city = City.objects.select_for_update().get(pk=city.pk)
         status = _city_status(city)
-        if status in HELD:
+        if status in MEMBERSHIP_HELD:
             raise _member_refusal(city)
         other = Application.objects.filter(city=city, state__in=PENDING).exclude(
             pk=application.pk

@@ -1,9 +1,7 @@
 from django import forms
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from cities import directory
-from cities.dates import format_partial_date
 from cities.models import City, MembershipStatus
 from cities.search import fold
 
@@ -42,14 +40,7 @@ class StatusSearchForm(forms.Form):
         """The cities whose names match, best match first, ready to list. One query."""
         cities = City.objects.with_status().with_local_name(language)
         cities = directory.search(cities, self.cleaned_data["q"])
-        cities = list(
-            cities.order_by(F("exact").desc(), F("similarity").desc(), "search_key")[
-                :MAX_RESULTS
-            ]
-        )
+        cities = list(directory.directory_sort(cities, searching=True)[:MAX_RESULTS])
         for city in cities:
             city.status_label = MembershipStatus(city.status).label
-            city.since_display = format_partial_date(
-                city.member_since, city.member_since_precision
-            )
         return cities

@@ -48,6 +48,7 @@ from django.utils import timezone
 
 from cities.dates import format_partial_date
 from cities.models import (
+    MEMBERSHIP_HELD,
     City,
     MembershipKind,
     MembershipStatus,
@@ -60,7 +61,6 @@ from summits.models import Signature
 VERSION = 1
 
 # A suspended city still holds its membership; a withdrawn one does not.
-MEMBERSHIP_HELD = (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED)
 
 # The languages of a country's local names, in order of preference.
 COUNTRY_LANGUAGES = {

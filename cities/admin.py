@@ -23,6 +23,7 @@ from cities.dates import (
 )
 from cities.models import (
     MAYORALTY,
+    MEMBERSHIP_HELD,
     City,
     CityName,
     Confidence,
@@ -36,7 +37,6 @@ from cities.models import (
 from cities.search import Fold, fold
 
 # A city that has left shows no "member since".
-MEMBERSHIP_HELD = (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED)
 
 # Filters
 

@@ -47,6 +47,8 @@ class MembershipStatus(models.TextChoices):
 
 # The kinds after which a city counts as a member; a suspended city does not.
 MEMBER_KINDS = (MembershipKind.JOINED, MembershipKind.REINSTATED)
+# A city that has joined and not left: a member, or a suspended one.
+MEMBERSHIP_HELD = (MembershipStatus.MEMBER, MembershipStatus.SUSPENDED)
 STATUS_OF_KIND = {
     MembershipKind.INVITED: MembershipStatus.INVITED,
     MembershipKind.CANDIDATE: MembershipStatus.CANDIDATE,

@@ -23,10 +23,10 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models.functions import Coalesce
-from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cities.dates import DatePrecision, format_partial_date
 from cities.models import MAYORALTY, City, CityName, Office
 from offices.models import CityContact
 
@@ -193,7 +193,7 @@ class Row:
 def _date_text(value: str | None) -> str:
     if not value:
         return ""
-    return formats.date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
+    return format_partial_date(datetime.date.fromisoformat(value), DatePrecision.DAY)
 
 
 def _since_text(mayor: dict) -> str:

@@ -102,11 +102,6 @@ class ChangeRequestStatus(models.TextChoices):
     DECLINED = "declined", _("declined")
 
 
-class ChangeRequestQuerySet(models.QuerySet):
-    def for_listing(self):
-        return self.select_related("city", "submitted_by").order_by("-submitted_at")
-
-
 class ChangeRequest(models.Model):
     """A correction to a city's record proposed by its office, with its outcome.
 
@@ -160,8 +155,6 @@ class ChangeRequest(models.Model):
         help_text=_("Sent to the office; say what it should do instead."),
     )
     history = HistoricalRecords()
-
-    objects = ChangeRequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("change request")
