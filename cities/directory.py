@@ -287,9 +287,10 @@ def precompiled(build):
     never on the data, so it is compiled once per process for each set of
     arguments; the query itself runs on every call. So everything the SQL
     depends on (the date, the language) must be an argument: a build that read
-    today's date or the active language itself would keep the first one. The rows come back as a
-    RawQuerySet of the model, or as dicts for a values() queryset. Neither
-    follows select_related(): annotate the related fields a page shows.
+    today's date or the active language itself would keep the first one. The
+    rows come back as a RawQuerySet of the model, or as dicts for a values()
+    queryset. Neither follows select_related(): annotate the related fields a
+    page shows.
     """
 
     @functools.lru_cache(maxsize=256)
