@@ -8,18 +8,14 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 
 from b40.page_cache import cached_page
-from cities.directory import cities_on, precompiled
-from cities.growth import chart_context, csv_rows, growth_record
+from b40.queries import precompiled, together
+from cities.directory import cities_on
+from cities.growth import chart_context, csv_rows, growth_queries, growth_record
 from cities.maps import region_map
 from cities.models import MembershipStatus
 from summits.models import Event, Presidency
 
 LATEST_EVENTS = 3
-
-
-def _events_around(today):
-    """The latest events held and the next ones announced."""
-    return list(_latest_events(today)), list(_next_events(today))
 
 
 def _events():
@@ -60,10 +56,13 @@ def _presidencies_on(today):
 @cached_page
 def home(request):
     today = timezone.localdate()
-    cities = list(cities_on(today, translation.get_language()))
+    cities = cities_on(today, translation.get_language())
+    latest_events, next_events = _latest_events(today), _next_events(today)
+    presidency = _presidencies_on(today)
+    growth_parts = growth_queries(today)
+    together(cities, latest_events, next_events, presidency, *growth_parts)
     members = [c for c in cities if c.status == MembershipStatus.MEMBER]
-    growth = growth_record(today)
-    latest_events, next_events = _events_around(today)
+    growth = growth_record(today, growth_parts)
     return render(
         request,
         "home.html",
@@ -73,10 +72,10 @@ def home(request):
             "founders_identified": sum(city.is_founder for city in cities),
             "founders_reported": growth.founding_report,
             "latest_report": growth.latest_report,
-            "latest_events": latest_events,
-            "next_events": next_events,
-            "presidency": next(iter(_presidencies_on(today)), None),
-            "region_map": region_map(cities),
+            "latest_events": latest_events.rows,
+            "next_events": next_events.rows,
+            "presidency": next(iter(presidency), None),
+            "region_map": region_map(cities.rows),
             "growth_table_collapsed": True,
             **chart_context(growth, id_prefix="home-growth"),
         },

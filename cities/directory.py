@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from django import forms
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -26,7 +25,6 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.db.models.query import RawQuerySet, ValuesIterable
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -36,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import Country
 
+from b40.queries import precompiled, together
 from cities.dates import format_partial_date
 from cities.models import (
     MEMBER_KINDS,
@@ -278,40 +277,6 @@ def country_choices() -> list[tuple[str, str]]:
     )
 
 
-def precompiled(build):
-    """Run the queryset ``build(*args)`` makes from SQL compiled once per arguments.
-
-    Building and compiling a queryset costs the ORM more than PostgreSQL takes
-    to run it: the listings annotate each city with five correlated subqueries,
-    and a page runs several queries. Their SQL depends on the arguments alone,
-    never on the data, so it is compiled once per process for each set of
-    arguments; the query itself runs on every call. So everything the SQL
-    depends on (the date, the language) must be an argument: a build that read
-    today's date or the active language itself would keep the first one. The
-    rows come back as a RawQuerySet of the model, or as dicts for a values()
-    queryset. Neither follows select_related(): annotate the related fields a
-    page shows.
-    """
-
-    @functools.lru_cache(maxsize=256)
-    def compiled(*args, **kwargs):
-        queryset = build(*args, **kwargs)
-        as_dicts = issubclass(queryset._iterable_class, ValuesIterable)
-        return (queryset.model, as_dicts, *queryset.query.sql_with_params())
-
-    @functools.wraps(build)
-    def run(*args, **kwargs) -> RawQuerySet | list[dict]:
-        model, as_dicts, sql, params = compiled(*args, **kwargs)
-        if not as_dicts:
-            return model.objects.raw(sql, params)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            columns = [column.name for column in cursor.description]
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-    return run
-
-
 @precompiled
 def _countries() -> QuerySet:
     return City.objects.order_by().values("country").distinct()
@@ -480,14 +445,36 @@ LEDGER_COLUMNS = (
 
 
 def city_page(slug: str, *, language: str) -> City | None:
-    """One city with everything its page shows, in a fixed number of queries."""
-    rows = list(_city_row(timezone.localdate(), language, slug))
-    if not rows:
+    """One city with everything its page shows, in a fixed number of queries,
+    sent together: each selects by the slug, so none waits for another."""
+    row = _city_row(timezone.localdate(), language, slug)
+    parts = {
+        "name_list": _names_of(slug),
+        "ledger": _ledger_of(slug),
+        "office_list": _offices_of(slug),
+        "presidency_list": _presidencies_of(slug),
+        "event_list": _events_hosted_by(slug),
+    }
+    together(row, *parts.values())
+    if not row.rows:
         return None
-    # Only the columns the page shows: the ledger joins four tables, and
-    # compiling every column of each costs more than running the query.
-    steps = (
-        MembershipStep.objects.select_related(
+    (city,) = row.rows
+    for name, query in parts.items():
+        setattr(city, name, query.rows)
+    return city
+
+
+@precompiled
+def _names_of(slug: str) -> QuerySet:
+    return CityName.objects.filter(city__slug=slug).order_by("language", "name")
+
+
+@precompiled
+def _ledger_of(slug: str) -> QuerySet:
+    # Only the columns the page shows: the ledger joins four tables.
+    return (
+        MembershipStep.objects.filter(city__slug=slug)
+        .select_related(
             "event",
             "signature__declaration",
             "signature__signatory",
@@ -496,24 +483,12 @@ def city_page(slug: str, *, language: str) -> City | None:
         .only(*LEDGER_COLUMNS)
         .order_by("on", "id")
     )
-    city = rows[0]
-    city.name_list = list(_names_of(city.pk))
-    city.ledger = list(steps.filter(city=city))
-    city.office_list = list(_offices_of(city.pk))
-    city.presidency_list = list(_presidencies_of(city.pk))
-    city.event_list = list(_events_hosted_by(city.pk))
-    return city
 
 
 @precompiled
-def _names_of(city_id: int) -> QuerySet:
-    return CityName.objects.filter(city_id=city_id).order_by("language", "name")
-
-
-@precompiled
-def _offices_of(city_id: int) -> QuerySet:
+def _offices_of(slug: str) -> QuerySet:
     return (
-        Office.objects.filter(city_id=city_id)
+        Office.objects.filter(city__slug=slug)
         .annotate(person_name=F("person__name"))
         .order_by(
             F("start_on").desc(nulls_last=True), F("known_from").desc(nulls_last=True)
@@ -522,17 +497,17 @@ def _offices_of(city_id: int) -> QuerySet:
 
 
 @precompiled
-def _presidencies_of(city_id: int) -> QuerySet:
+def _presidencies_of(slug: str) -> QuerySet:
     return (
-        Presidency.objects.filter(city_id=city_id)
+        Presidency.objects.filter(city__slug=slug)
         .annotate(president_name=F("president__name"))
         .order_by("number")
     )
 
 
 @precompiled
-def _events_hosted_by(city_id: int) -> QuerySet:
-    return Event.objects.filter(city_id=city_id).order_by("start_on")
+def _events_hosted_by(slug: str) -> QuerySet:
+    return Event.objects.filter(city__slug=slug).order_by("start_on")
 
 
 @precompiled

@@ -22,9 +22,14 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
+from b40.queries import Query, precompiled, together
 from cities.dates import DatePrecision, format_partial_date
-from cities.directory import precompiled
-from cities.models import MEMBER_KINDS, MembershipStep, ReportedCount
+from cities.models import (
+    MEMBER_KINDS,
+    MembershipStep,
+    ReportedCount,
+    growth_series_query,
+)
 from summits.models import Event, EventKind
 
 # The network was founded on 30 November 2021; the chart starts that month.
@@ -289,19 +294,33 @@ def _reported_counts(today: datetime.date):
     return ReportedCount.objects.filter(on__lte=today).order_by("on", "id")
 
 
-def growth_record(today: datetime.date | None = None) -> Growth:
-    """Everything the chart, its table and the CSV show, in four queries."""
-    today = today or timezone.localdate()
-    series = [
-        (on, count)
-        for on, count in MembershipStep.objects.growth_series()
-        if on <= today
+def growth_queries(today: datetime.date) -> list[Query]:
+    """The four queries growth_record() reads, for a page to send together()
+    with its own."""
+    return [
+        growth_series_query(),
+        _joins(today),
+        _marked_events(today),
+        _reported_counts(today),
     ]
+
+
+def growth_record(
+    today: datetime.date | None = None, queries: list[Query] | None = None
+) -> Growth:
+    """Everything the chart, its table and the CSV show, in four queries sent
+    together (or in ``queries``, from growth_queries(today))."""
+    today = today or timezone.localdate()
+    if queries is None:
+        queries = growth_queries(today)
+        together(*queries)
+    series_query, joins_query, events_query, counts_query = queries
+    series = [(on, count) for on, count in series_query if on <= today]
     joins = defaultdict(dict)
-    for row in _joins(today):
+    for row in joins_query:
         joins[row["on"]][row["precision"]] = row["n"]
-    events = list(_marked_events(today))
-    counts = list(_reported_counts(today))
+    events = list(events_query)
+    counts = list(counts_query)
 
     start = min([CHART_START, *(on.replace(day=1) for on, _ in series[:1])])
     on_record = Series(series)

@@ -5,7 +5,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import models
 from django.db.models import F, Func, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from b40.queries import Query
 from cities.dates import DatePrecision, format_partial_date, precision_condition
 from cities.fields import SourcesField
 from cities.search import Fold, fold
@@ -510,30 +511,37 @@ class Office(Fact):
 
 class MembershipStepQuerySet(models.QuerySet):
     def growth_series(self) -> list[tuple[datetime.date, int]]:
-        """The member count after every date on which it changed, in one query.
+        """The member count after every date on which it changed, in one query."""
+        return growth_series_query().rows
 
-        Each step's effect is whether the city is a member after it minus
-        whether it was before (the previous step, by date then entry order).
-        """
-        table = MembershipStep._meta.db_table
-        sql = f"""
-            WITH flagged AS (
-                SELECT "on", (kind = ANY(%s))::int AS member,
-                       lag((kind = ANY(%s))::int, 1, 0) OVER (
-                           PARTITION BY city_id ORDER BY "on", id
-                       ) AS member_before
-                FROM {table}
-            )
-            SELECT "on", sum(sum(member - member_before)) OVER (ORDER BY "on")
-            FROM flagged
-            GROUP BY "on"
-            HAVING sum(member - member_before) <> 0
-            ORDER BY "on"
-        """
-        kinds = [str(kind) for kind in MEMBER_KINDS]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [kinds, kinds])
-            return [(on, int(count)) for on, count in cursor.fetchall()]
+
+def growth_series_query() -> Query:
+    """The query behind growth_series(), to send together() with others.
+
+    Each step's effect is whether the city is a member after it minus whether
+    it was before (the previous step, by date then entry order).
+    """
+    table = MembershipStep._meta.db_table
+    sql = f"""
+        WITH flagged AS (
+            SELECT "on", (kind = ANY(%s))::int AS member,
+                   lag((kind = ANY(%s))::int, 1, 0) OVER (
+                       PARTITION BY city_id ORDER BY "on", id
+                   ) AS member_before
+            FROM {table}
+        )
+        SELECT "on", sum(sum(member - member_before)) OVER (ORDER BY "on")
+        FROM flagged
+        GROUP BY "on"
+        HAVING sum(member - member_before) <> 0
+        ORDER BY "on"
+    """
+    kinds = [str(kind) for kind in MEMBER_KINDS]
+    return Query(sql, [kinds, kinds], _dated_counts)
+
+
+def _dated_counts(query: Query) -> list[tuple[datetime.date, int]]:
+    return [(on, int(count)) for on, count in query.fetchall()]
 
 
 class MembershipStep(Fact):

@@ -1,0 +1,143 @@
+"""Public pages' queries: compiled once per process, and sent together.
+
+Two costs dominate an uncached public page besides its templates, and both
+are paid per query rather than per row:
+
+- compiling. Building and compiling a queryset costs the ORM more than
+  PostgreSQL takes to run it: the listings annotate each city with five
+  correlated subqueries. ``precompiled`` compiles a queryset's SQL once per
+  process for each set of arguments; the query itself runs every time.
+- waiting. Each query is a round trip to PostgreSQL, and the server process
+  has to be woken for it. ``together`` sends several independent queries in
+  one go (psycopg's pipeline mode), so a page waits once for all of them.
+  Each is still its own statement, counted as one by assertNumQueries.
+"""
+
+import functools
+from collections.abc import Callable, Iterator
+
+from django.db import connection
+from django.db.models.query import ValuesIterable, get_related_populators
+
+
+class Query:
+    """One statement's rows: read when first iterated, or sent ahead by together().
+
+    ``read`` turns the executed statement (its fetchall() and columns()) into
+    the rows callers get: model instances, dicts or tuples.
+    """
+
+    def __init__(self, sql: str, params, read: Callable):
+        self.sql = sql
+        self.params = params
+        self._read = read
+        self._cursor = None
+        self._rows = None
+
+    def send(self) -> None:
+        self._cursor = connection.cursor()
+        self._cursor.execute(self.sql, self.params)
+
+    @property
+    def sent(self) -> bool:
+        return self._cursor is not None or self._rows is not None
+
+    @property
+    def rows(self) -> list:
+        if self._rows is None:
+            if self._cursor is None:
+                self.send()
+            try:
+                self._rows = self._read(self)
+            finally:
+                self._cursor.close()
+        return self._rows
+
+    def fetchall(self) -> list[tuple]:
+        """The executed statement's raw rows, for ``read``."""
+        return self._cursor.fetchall()
+
+    def columns(self) -> list[str]:
+        return [column.name for column in self._cursor.description]
+
+    def __iter__(self) -> Iterator:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def together(*queries: Query) -> None:
+    """Send the queries not yet sent in one round trip to PostgreSQL.
+
+    The queries must not depend on each other's results. Their rows are read
+    as each is iterated, from what the server has already answered.
+    """
+    pending = [query for query in queries if not query.sent]
+    if len(pending) < 2:
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        for query in pending:
+            query.send()
+
+
+def _instances(compiler) -> Callable[[Query], list]:
+    """Read a query's rows as its model's instances, as QuerySet iteration does:
+    the same converters, select_related() objects and annotations.
+
+    The compiler has compiled the SQL; it is kept with it and only read from.
+    """
+    select, klass_info = compiler.select, compiler.klass_info
+    annotations = compiler.annotation_col_map.items()
+    model = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+
+    def read(query: Query) -> list:
+        db = connection.alias
+        related = get_related_populators(klass_info, select, db)
+        instances = []
+        for row in compiler.results_iter(results=[query.fetchall()]):
+            instance = model.from_db(db, init_list, row[start:end])
+            for populator in related:
+                populator.populate(row, instance)
+            for name, position in annotations:
+                setattr(instance, name, row[position])
+            instances.append(instance)
+        return instances
+
+    return read
+
+
+def _dicts(query: Query) -> list[dict]:
+    columns = query.columns()
+    return [dict(zip(columns, row, strict=True)) for row in query.fetchall()]
+
+
+def precompiled(build):
+    """Run the queryset ``build(*args)`` makes from SQL compiled once per arguments.
+
+    Its SQL depends on the arguments alone, never on the data, so it is
+    compiled once per process for each set of arguments. So everything the
+    SQL depends on (the date, the language) must be an argument: a build that
+    read today's date or the active language itself would keep the first one.
+    The result is a Query of model instances (with their select_related()
+    objects), or of dicts for a values() queryset.
+    """
+
+    @functools.lru_cache(maxsize=256)
+    def compiled(*args, **kwargs):
+        queryset = build(*args, **kwargs)
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        if issubclass(queryset._iterable_class, ValuesIterable):
+            return _dicts, sql, params
+        return _instances(compiler), sql, params
+
+    @functools.wraps(build)
+    def run(*args, **kwargs) -> Query:
+        read, sql, params = compiled(*args, **kwargs)
+        return Query(sql, params, read)
+
+    return run
