@@ -1,11 +1,12 @@
 """Dates known only to a day, a month, a year, or as an upper bound."""
 
 import datetime
+import functools
 
 from django.db import models
 from django.db.models import Q
-from django.utils import formats
-from django.utils.translation import gettext
+from django.utils import formats, translation
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,9 +34,24 @@ def precision_condition(date_field: str, precision_field: str) -> Q:
 
 
 def format_partial_date(value: datetime.date | None, precision: str) -> str:
-    """Show a date no more precisely than it is known."""
+    """Show a date no more precisely than it is known, in the active language."""
     if value is None:
         return ""
+    return _format_partial_date(value, precision, get_language())
+
+
+# Pages show the same few dates again and again (the chart, the ledger, every
+# city card), and formatting one costs more than rendering the rest of its
+# line. The text depends on nothing but the date, its precision and the
+# language (formats and translations are fixed for the life of the process),
+# so each is worked out once.
+@functools.lru_cache(maxsize=8192)
+def _format_partial_date(value: datetime.date, precision: str, language: str) -> str:
+    with translation.override(language):
+        return _format(value, precision)
+
+
+def _format(value: datetime.date, precision: str) -> str:
     if precision == DatePrecision.YEAR:
         return str(value.year)
     if precision == DatePrecision.MONTH:

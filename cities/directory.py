@@ -27,8 +27,6 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -48,6 +46,7 @@ from cities.models import (
     steps_latest_first,
 )
 from cities.search import fold
+from cities.widgets import DateInput, HiddenInput, SearchInput, Select
 from summits.models import Event, Presidency
 
 PAGE_SIZE = 24
@@ -90,41 +89,6 @@ def flag_url(code: str) -> str:
     return Country(code).flag
 
 
-def _html_attrs(attrs: dict) -> str:
-    """Attributes as django/forms/widgets/attrs.html writes them."""
-    return "".join(
-        f" {escape(name)}" if value is True else f' {escape(name)}="{escape(value)}"'
-        for name, value in attrs.items()
-        if value is not False
-    )
-
-
-class Select(forms.Select):
-    """forms.Select, written out in Python rather than through its templates.
-
-    Django renders a select with one template per option: the directory's
-    five selects, with their fifty-odd options, cost as much as the rest of
-    the page. The HTML is the same as the templates write.
-    """
-
-    def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        attrs = _html_attrs(widget["attrs"])
-        parts = [f'<select name="{escape(widget["name"])}"{attrs}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{escape(group_name)}">')
-            parts += [
-                f'\n  <option value="{escape(option["value"])}"'
-                f"{_html_attrs(option['attrs'])}>{escape(option['label'])}</option>\n"
-                for option in options
-            ]
-            if group_name:
-                parts.append("\n  </optgroup>")
-        parts.append("\n</select>")
-        return mark_safe("".join(parts))
-
-
 class DirectoryForm(forms.Form):
     """The directory's query string: search, filters, sort, date and page."""
 
@@ -150,7 +114,7 @@ class DirectoryForm(forms.Form):
     ]
 
     q = forms.CharField(
-        label=_("Name"), required=False, max_length=100, widget=forms.SearchInput
+        label=_("Name"), required=False, max_length=100, widget=SearchInput
     )
     country = forms.ChoiceField(label=_("Country"), required=False, widget=Select)
     status = forms.ChoiceField(
@@ -173,14 +137,14 @@ class DirectoryForm(forms.Form):
         label=_("As it was on"),
         required=False,
         input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(attrs={"type": "date"}),
         help_text=_("YYYY-MM-DD"),
         error_messages={
             "invalid": _("Enter a date as YYYY-MM-DD, for example 2022-06-28.")
         },
     )
     page = forms.IntegerField(
-        label=_("Page"), required=False, min_value=1, widget=forms.HiddenInput
+        label=_("Page"), required=False, min_value=1, widget=HiddenInput
     )
 
     def __init__(self, data=None, **kwargs):

@@ -38,21 +38,6 @@ MARKED_EVENTS = (EventKind.SUMMIT, EventKind.MEETING, EventKind.SIGNING)
 APPROXIMATE = (DatePrecision.MONTH, DatePrecision.YEAR)
 
 
-def partial_date(value: datetime.date, precision: str) -> str:
-    """format_partial_date(), worked out once per date, precision and language.
-
-    The chart, its table and its description show the same few dates again
-    and again; their text depends on nothing but these three.
-    """
-    return _partial_date(value, precision, get_language())
-
-
-@functools.lru_cache(maxsize=2048)
-def _partial_date(value, precision, language) -> str:
-    with translation.override(language):
-        return format_partial_date(value, precision)
-
-
 @functools.lru_cache(maxsize=1024)
 def _event_url(slug: str, language: str) -> str:
     with translation.override(language):
@@ -142,12 +127,7 @@ class Mark:
 
     @functools.cached_property
     def date_display(self) -> str:
-        """Event.date_display, from the memo of dates."""
-        event = self.event
-        start = partial_date(event.start_on, event.precision)
-        if event.precision != DatePrecision.DAY or event.end_on == event.start_on:
-            return start
-        return f"{start} – {partial_date(event.end_on, event.precision)}"
+        return self.event.date_display
 
     @functools.cached_property
     def url(self) -> str:
@@ -173,7 +153,7 @@ class Row:
 
     @property
     def date_display(self) -> str:
-        return partial_date(self.on, self.precision)
+        return format_partial_date(self.on, self.precision)
 
     @property
     def change_display(self) -> str:
@@ -559,7 +539,7 @@ def _points(scale: Scale, data: Growth) -> list[SafeString]:
     points = []
     for change in data.changes:
         title = gettext("%(date)s: %(members)d members on record") % {
-            "date": partial_date(change.on, change.precision),
+            "date": format_partial_date(change.on, change.precision),
             "members": change.members,
         }
         points.append(
@@ -579,7 +559,7 @@ def _points(scale: Scale, data: Growth) -> list[SafeString]:
         ) % {
             "members": count.members,
             "by": count.reported_by,
-            "date": partial_date(count.on, count.precision),
+            "date": format_partial_date(count.on, count.precision),
             "on_record": report.on_record,
             "sources": " ".join(count.sources) or "—",
         }
@@ -624,8 +604,8 @@ def growth_svg(data: Growth, *, id_prefix: str = "growth") -> SafeString:
         title_id,
         gettext("Members of the network on record, %(start)s to %(end)s")
         % {
-            "start": partial_date(data.start, DatePrecision.MONTH),
-            "end": partial_date(data.today, DatePrecision.DAY),
+            "start": format_partial_date(data.start, DatePrecision.MONTH),
+            "end": format_partial_date(data.today, DatePrecision.DAY),
         },
         desc_id,
         describe(data),
@@ -657,7 +637,7 @@ def describe(data: Growth) -> str:
             )
             % {
                 "first": data.first.members,
-                "first_date": partial_date(data.first.on, DatePrecision.DAY),
+                "first_date": format_partial_date(data.first.on, DatePrecision.DAY),
                 "today": data.members_today,
             }
         )
@@ -672,7 +652,7 @@ def describe(data: Growth) -> str:
             )
             % {
                 "by": count.reported_by,
-                "date": partial_date(count.on, count.precision),
+                "date": format_partial_date(count.on, count.precision),
                 "members": count.members,
                 "on_record": data.latest_report.on_record,
             }

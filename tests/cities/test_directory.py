@@ -1,6 +1,5 @@
 import datetime
 
-from django import forms
 from django.http import QueryDict
 from django.test import SimpleTestCase, TestCase
 from django.utils import timezone, translation
@@ -76,29 +75,6 @@ class DirectoryQueryTests(TestCase):
             row["country"].code: (row["members"], row["on_record"]) for row in rows
         }
         self.assertEqual(counts, {"ME": (1, 1), "RS": (1, 2)})
-
-
-class SelectTests(SimpleTestCase):
-    """directory.Select writes what Django's select templates write."""
-
-    choices = [("", "Any"), ("a", "A & <b>"), (2021, "2021"), ("c", "C")]
-
-    def test_renders_as_forms_select(self):
-        ours = directory.Select(choices=self.choices)
-        django = forms.Select(choices=self.choices)
-        for value in (None, "a", 2021, "missing"):
-            for attrs in (None, {"id": "id_x", "aria-invalid": "true", "hidden": True}):
-                with self.subTest(value=value, attrs=attrs):
-                    self.assertEqual(
-                        ours.render("x", value, attrs), django.render("x", value, attrs)
-                    )
-
-    def test_renders_option_groups(self):
-        choices = [("", "Any"), ("Group <1>", [("a", "A"), ("b", "B")])]
-        self.assertEqual(
-            directory.Select(choices=choices).render("x", "b"),
-            forms.Select(choices=choices).render("x", "b"),
-        )
 
 
 class LookupTests(SimpleTestCase):
