@@ -1,8 +1,23 @@
 import functools
 
 from django.conf import settings
-from django.urls import translate_url
-from django.utils.translation import get_language_info
+from django.urls import reverse, translate_url
+from django.utils import translation
+from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext_lazy as _
+
+# The public site's main navigation: URL name and label.
+NAVIGATION = (
+    ("cities:city-list", _("Members")),
+    ("cities:country-list", _("Countries")),
+    ("b40:growth", _("Growth")),
+    ("b40:history", _("History")),
+    ("summits:event-list", _("Events")),
+    ("summits:declaration-list", _("Declarations")),
+    ("summits:presidency-list", _("Presidency")),
+    ("certificates:status-search", _("Status check")),
+    ("applications:apply", _("Apply to join")),
+)
 
 
 def languages(request):
@@ -25,3 +40,22 @@ def _alternates(path: str, urlconf: str, codes: tuple[str, ...]):
         (code, get_language_info(code)["name_local"], translate_url(path, code))
         for code in codes
     ]
+
+
+def navigation(request):
+    """The main navigation, each link marked when it is this page."""
+    return {
+        "navigation": [
+            {"url": url, "label": label, "current": url == request.path}
+            for url, label in _navigation(get_language())
+        ]
+    }
+
+
+# Reversing a URL costs more than rendering its link; the addresses and labels
+# depend only on the URLconf and the translations, fixed for the life of the
+# process, so they are worked out once a language.
+@functools.lru_cache(maxsize=16)
+def _navigation(language: str) -> tuple[tuple[str, str], ...]:
+    with translation.override(language):
+        return tuple((reverse(name), str(label)) for name, label in NAVIGATION)

@@ -68,7 +68,7 @@ def home(request):
         "home.html",
         {
             "members_today": len(members),
-            "countries_today": len({c.country.code for c in members}),
+            "countries_today": len({c.country_code for c in members}),
             "founders_identified": sum(city.is_founder for city in cities),
             "founders_reported": growth.founding_report,
             "latest_report": growth.latest_report,

@@ -27,6 +27,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -50,6 +52,9 @@ from cities.widgets import DateInput, HiddenInput, SearchInput, Select
 from summits.models import Event, Presidency
 
 PAGE_SIZE = 24
+# The columns a list of cities shows (a card, a map's dot, a table row): not the
+# sources and notes, which only the city's own page shows.
+LISTED_FIELDS = ("slug", "name", "country", "latitude", "longitude")
 # The network was founded at Istanbul on 30 November 2021: no step is older.
 FIRST_YEAR = 2021
 # word_similarity() of a term and a name at or above which a typo still finds
@@ -247,7 +252,7 @@ def _countries() -> QuerySet:
 
 
 def _selection(as_of, language, term, country, status, founding, year, sort):
-    cities = listing(City.objects.all(), as_of=as_of, language=language)
+    cities = listing(City.objects.only(*LISTED_FIELDS), as_of=as_of, language=language)
     cities = directory_filter(
         cities,
         term=term,
@@ -355,8 +360,10 @@ def decorate(cities) -> list[City]:
     for city in cities:
         # The map (cities.maps) labels a city with its display_name.
         city.display_name = city.local_name or city.name
+        # The name in the visitor's language, shown beside the English one.
+        city.other_name = city.local_name if city.local_name != city.name else ""
         city.url = city_url(city.slug, language)
-        code = city.country.code
+        code = city.country_code
         city.country_name = country_name(code, language)
         city.flag_url = flag_url(code)
         city.status_label = MembershipStatus(city.status).label
@@ -372,6 +379,63 @@ def decorate(cities) -> list[City]:
     return cities
 
 
+def city_cards(cities: list[City]) -> SafeString:
+    """The directory's cards for decorated cities, as the items of its list.
+
+    Written here rather than by a template loop, like the map's list of cities
+    (cities.maps): a card is a dozen template nodes, and two dozen cards cost
+    the template engine more than the rest of the page.
+    """
+    texts = {
+        "language": escape(get_language()),
+        "founding": escape(gettext("Founding member")),
+        "founding_unknown": escape(gettext("Founding member: not known")),
+        "joined": gettext("joined %(date)s"),
+        "confidence": gettext("Confidence: %(confidence)s"),
+    }
+    return mark_safe("\n  ".join(_city_card(city, texts) for city in cities))
+
+
+def _city_card(city: City, texts: dict) -> str:
+    lines = [
+        '<li class="card city-card">',
+        '    <h3 class="city-card-name">'
+        f'<a href="{escape(city.url)}"><span lang="en">{escape(city.name)}</span></a>'
+        + (
+            f' <span class="city-local-name" lang="{texts["language"]}">'
+            f"{escape(city.other_name)}</span>"
+            if city.other_name
+            else ""
+        )
+        + "</h3>",
+        f'    <p class="city-country"><img class="flag" src="{escape(city.flag_url)}" '
+        f'alt="" width="16" height="11"> {escape(city.country_name)}</p>',
+        f'    <p><span class="status status-{escape(city.status)}">'
+        f"{escape(city.status_label)}</span>"
+        + (
+            ' <span class="city-since">'
+            f"{escape(texts['joined'] % {'date': city.since_display})}</span>"
+            if city.since_display
+            else ""
+        )
+        + "</p>",
+    ]
+    if city.founding:
+        lines.append(
+            '    <p class="city-founding"><span aria-hidden="true">★ </span>'
+            f"{texts['founding']}</p>"
+        )
+    elif city.founding is None and city.member_since:
+        lines.append(
+            f'    <p class="city-founding-unknown">{texts["founding_unknown"]}</p>'
+        )
+    if city.status_unconfirmed:
+        label = texts["confidence"] % {"confidence": city.status_confidence_label}
+        lines.append(f'    <p class="confidence">{escape(label)}</p>')
+    lines.append("  </li>")
+    return "\n".join(lines)
+
+
 @precompiled
 def cities_on(as_of: datetime.date, language: str) -> QuerySet:
     """Every city on record, member or not, with its standing on a date, its
@@ -381,7 +445,8 @@ def cities_on(as_of: datetime.date, language: str) -> QuerySet:
         city=OuterRef("pk"), kind=MembershipKind.JOINED, founding=True
     )
     return (
-        City.objects.with_status(as_of)
+        City.objects.only(*LISTED_FIELDS)
+        .with_status(as_of)
         .with_local_name(language)
         .annotate(is_founder=Exists(founding_join))
     )

@@ -370,7 +370,7 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
         status = MembershipStatus(city.status or MembershipStatus.NONE)
         located = city.latitude is not None and city.longitude is not None
         x, y = project(city.latitude, city.longitude) if located else (None, None)
-        code = city.country.code
+        code = city.country_code
         entries.append(
             MapCity(
                 city=city,

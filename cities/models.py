@@ -139,6 +139,8 @@ class CityQuerySet(models.QuerySet):
         Adds ``status_kind`` (the latest step's kind, or None), ``status`` (a
         MembershipStatus), ``member_since`` and ``member_since_precision`` (the
         latest join), and ``founding``. One query, whatever the number of cities.
+        Lists of cities also get ``country_code``, the country as a plain code:
+        reading ``country`` builds a Country object every time.
         """
         as_of = as_of or timezone.localdate()
         steps = MembershipStep.objects.filter(city=OuterRef("pk"), on__lte=as_of)
@@ -165,6 +167,7 @@ class CityQuerySet(models.QuerySet):
             member_since=Subquery(latest_join.values("on")[:1]),
             member_since_precision=Subquery(latest_join.values("precision")[:1]),
             founding=Subquery(latest_join.values("founding")[:1]),
+            country_code=F("country"),
         )
 
     def with_local_name(self, language: str):

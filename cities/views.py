@@ -16,7 +16,12 @@ def city_list(request):
     return TemplateResponse(
         request,
         "cities/city_list.html",
-        {"form": form, "directory": results, "cities": results.page.object_list},
+        {
+            "form": form,
+            "directory": results,
+            "cities": results.page.object_list,
+            "city_cards": directory.city_cards(results.page.object_list),
+        },
         status=400 if results.errors else 200,
     )
 
@@ -47,7 +52,8 @@ def country_detail(request, code):
         return redirect("cities:country-detail", code=code.lower(), permanent=True)
     cities = directory.decorate(
         directory.listing(
-            City.objects.filter(country=code.upper()), language=get_language()
+            City.objects.only(*directory.LISTED_FIELDS).filter(country=code.upper()),
+            language=get_language(),
         )
     )
     if not cities:
