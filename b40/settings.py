@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "b40.context_processors.languages",
+                "b40.context_processors.navigation",
             ],
         },
     },
@@ -118,6 +119,15 @@ if not os.environ.get("DATABASE_URL"):
         "embedded PostgreSQL, or point DATABASE_URL at a PostgreSQL server."
     )
 DATABASES = {"default": dj_database_url.config(conn_max_age=60)}
+# Parameters bound by the server, and each statement prepared once a connection
+# has run it five times: PostgreSQL then stops planning it on every request
+# (planning the city page's queries took five times as long as running them).
+# Behind a pooler that cannot keep prepared statements across transactions
+# (PgBouncer in transaction mode before 1.21), set DATABASE_PREPARED_STATEMENTS=0.
+if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
