@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from b40.page_cache import cached_page
 from b40.queries import precompiled, together
-from cities.directory import cities_on
+from cities.directory import cities_on, event_url
 from cities.growth import chart_context, csv_rows, growth_queries, growth_record
 from cities.maps import region_map
 from cities.models import MembershipStatus
@@ -53,6 +53,12 @@ def _presidencies_on(today):
     )
 
 
+def with_urls(events) -> list[Event]:
+    for event in events:
+        event.url = event_url(event.slug)
+    return list(events)
+
+
 @cached_page
 def home(request):
     today = timezone.localdate()
@@ -72,8 +78,8 @@ def home(request):
             "founders_identified": sum(city.is_founder for city in cities),
             "founders_reported": growth.founding_report,
             "latest_report": growth.latest_report,
-            "latest_events": latest_events.rows,
-            "next_events": next_events.rows,
+            "latest_events": with_urls(latest_events),
+            "next_events": with_urls(next_events),
             "presidency": next(iter(presidency), None),
             "region_map": region_map(cities.rows),
             "growth_table_collapsed": True,

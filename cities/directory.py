@@ -8,6 +8,7 @@ query count is fixed, whatever the number of cities.
 import datetime
 import functools
 from dataclasses import dataclass, field
+from html import escape
 
 from django import forms
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -27,14 +28,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import Country
 
-from b40.queries import precompiled, together
+from b40.queries import Query, precompiled, records, together
 from cities.dates import format_partial_date
 from cities.models import (
     MEMBER_KINDS,
@@ -67,6 +67,11 @@ def city_url(slug: str, language: str | None = None) -> str:
     return _city_url(slug, language or get_language())
 
 
+def event_url(slug: str, language: str | None = None) -> str:
+    """An event page's address in the active language (or in ``language``)."""
+    return _event_url(slug, language or get_language())
+
+
 def country_name(code: str, language: str | None = None) -> str:
     """A country's name in the active language (or in ``language``)."""
     return _country_name(code, language or get_language())
@@ -80,6 +85,12 @@ def country_name(code: str, language: str | None = None) -> str:
 def _city_url(slug: str, language: str) -> str:
     with translation.override(language):
         return reverse("cities:city-detail", args=[slug])
+
+
+@functools.lru_cache(maxsize=1024)
+def _event_url(slug: str, language: str) -> str:
+    with translation.override(language):
+        return reverse("summits:event-detail", args=[slug])
 
 
 @functools.lru_cache(maxsize=1024)
@@ -366,7 +377,7 @@ def decorate(cities) -> list[City]:
         code = city.country_code
         city.country_name = country_name(code, language)
         city.flag_url = flag_url(code)
-        city.status_label = MembershipStatus(city.status).label
+        city.status_label = str(MembershipStatus(city.status).label)
         city.since_display = format_partial_date(
             city.member_since, city.member_since_precision
         )
@@ -436,19 +447,31 @@ def _city_card(city: City, texts: dict) -> str:
     return "\n".join(lines)
 
 
-@precompiled
-def cities_on(as_of: datetime.date, language: str) -> QuerySet:
+def cities_on(as_of: datetime.date, language: str) -> Query:
     """Every city on record, member or not, with its standing on a date, its
     name in ``language`` and ``is_founder`` (one of City.objects.founders()):
-    what the home page counts and the region map places."""
+    what the home page counts and the region map places, as records."""
+    query = _cities_on(as_of, language)
+    return Query(query.sql, query.params, records)
+
+
+@precompiled
+def _cities_on(as_of: datetime.date, language: str) -> QuerySet:
     founding_join = MembershipStep.objects.filter(
         city=OuterRef("pk"), kind=MembershipKind.JOINED, founding=True
     )
     return (
-        City.objects.only(*LISTED_FIELDS)
-        .with_status(as_of)
+        City.objects.with_status(as_of)
         .with_local_name(language)
         .annotate(is_founder=Exists(founding_join))
+        .values(
+            *(field for field in LISTED_FIELDS if field != "country"),
+            "country_code",
+            "status",
+            "founding",
+            "local_name",
+            "is_founder",
+        )
     )
 
 

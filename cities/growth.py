@@ -13,17 +13,18 @@ import datetime
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from html import escape
 from urllib.parse import urlsplit
 
 from django.db.models import Count
-from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.html import escape, format_html
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 
 from b40.queries import Query, precompiled, together
 from cities.dates import DatePrecision, format_partial_date
+from cities.directory import event_url
 from cities.models import (
     MEMBER_KINDS,
     MembershipStep,
@@ -36,12 +37,6 @@ from summits.models import Event, EventKind
 CHART_START = datetime.date(2021, 11, 1)
 MARKED_EVENTS = (EventKind.SUMMIT, EventKind.MEETING, EventKind.SIGNING)
 APPROXIMATE = (DatePrecision.MONTH, DatePrecision.YEAR)
-
-
-@functools.lru_cache(maxsize=1024)
-def _event_url(slug: str, language: str) -> str:
-    with translation.override(language):
-        return reverse("summits:event-detail", args=[slug])
 
 
 def most_precise(precisions) -> str:
@@ -132,7 +127,7 @@ class Mark:
     @functools.cached_property
     def url(self) -> str:
         """The event's page (the URLconf and the language decide it alone)."""
-        return _event_url(self.event.slug, get_language())
+        return event_url(self.event.slug)
 
 
 @dataclass
@@ -416,23 +411,18 @@ def _axes(scale: Scale) -> list[SafeString]:
             _line("growth-grid", LEFT, WIDTH - RIGHT, scale.y(value), scale.y(value))
         )
         parts.append(
-            format_html(
-                '<text class="growth-axis" x="{}" y="{}" text-anchor="end">{}</text>',
-                LEFT - 6,
-                f"{scale.y(value) + 4:.1f}",
-                value,
+            mark_safe(
+                f'<text class="growth-axis" x="{LEFT - 6}" '
+                f'y="{scale.y(value) + 4:.1f}" text-anchor="end">{value}</text>'
             )
         )
     for year in range(scale.start.year + 1, scale.end.year + 1):
         x = scale.x(datetime.date(year, 1, 1))
         parts.append(_line("growth-tick", x, x, scale.bottom, scale.bottom + 5))
         parts.append(
-            format_html(
-                '<text class="growth-axis" x="{}" y="{}" text-anchor="middle">{}'
-                "</text>",
-                f"{x:.1f}",
-                scale.bottom + 24,
-                year,
+            mark_safe(
+                f'<text class="growth-axis" x="{x:.1f}" y="{scale.bottom + 24}" '
+                f'text-anchor="middle">{year}</text>'
             )
         )
     return parts
@@ -476,17 +466,13 @@ def _events(scale: Scale, marks: list[Mark]) -> tuple[list, list, float]:
         y = scale.bottom + 52 + row * BADGE_ROW
         kind = "summit" if mark.is_summit else "meeting"
         lines.append(_line(f"growth-event-line growth-event-{kind}", x, x, TOP, y))
+        title = escape(f"{mark.number}. {mark.event.name}, {mark.date_display}")
         badges.append(
-            format_html(
-                '<g class="growth-event growth-event-{}" transform="translate({} {})">'
-                '<title>{}</title><g class="growth-badge">'
-                '<circle r="{}"/><text y="4" text-anchor="middle">{}</text></g></g>',
-                kind,
-                f"{x:.1f}",
-                f"{y:.1f}",
-                f"{mark.number}. {mark.event.name}, {mark.date_display}",
-                BADGE,
-                mark.number,
+            mark_safe(
+                f'<g class="growth-event growth-event-{kind}" '
+                f'transform="translate({x:.1f} {y:.1f})"><title>{title}</title>'
+                f'<g class="growth-badge"><circle r="{BADGE}"/>'
+                f'<text y="4" text-anchor="middle">{mark.number}</text></g></g>'
             )
         )
     height = scale.bottom + 52 + max(rows, default=0) * BADGE_ROW + 22
@@ -537,8 +523,9 @@ def _step_line(scale: Scale, data: Growth) -> list[SafeString]:
 def _points(scale: Scale, data: Growth) -> list[SafeString]:
     """A marker for every change on record and every count reported."""
     points = []
+    on_record = gettext("%(date)s: %(members)d members on record")
     for change in data.changes:
-        title = gettext("%(date)s: %(members)d members on record") % {
+        title = on_record % {
             "date": format_partial_date(change.on, change.precision),
             "members": change.members,
         }
@@ -551,12 +538,13 @@ def _points(scale: Scale, data: Growth) -> list[SafeString]:
                 title,
             )
         )
+    reported = gettext(
+        "%(members)d members reported by %(by)s, %(date)s (%(on_record)d on "
+        "record). Sources: %(sources)s"
+    )
     for report in data.reports:
         count = report.count
-        title = gettext(
-            "%(members)d members reported by %(by)s, %(date)s (%(on_record)d on "
-            "record). Sources: %(sources)s"
-        ) % {
+        title = reported % {
             "members": count.members,
             "by": count.reported_by,
             "date": format_partial_date(count.on, count.precision),
@@ -755,6 +743,18 @@ def table_rows(data: Growth) -> SafeString:
     return mark_safe("\n    ".join(rows))
 
 
+def mark_items(data: Growth) -> SafeString:
+    """The items of the list of numbered events below the chart: written here,
+    like the table's rows, rather than by a template loop of two dozen."""
+    return mark_safe(
+        "\n    ".join(
+            f'<li value="{mark.number}"><a href="{escape(mark.url)}">'
+            f"{escape(mark.event.name)}</a>, {escape(mark.date_display)}</li>"
+            for mark in data.marks
+        )
+    )
+
+
 def chart_context(data: Growth, *, id_prefix: str = "growth") -> dict:
     """What templates/includes/growth_chart.html needs."""
     return {
@@ -763,4 +763,5 @@ def chart_context(data: Growth, *, id_prefix: str = "growth") -> dict:
         "growth_legend": legend(),
         "growth_id": id_prefix,
         "growth_table_rows": table_rows(data),
+        "growth_mark_items": mark_items(data),
     }
