@@ -1,6 +1,7 @@
 import functools
 
 from django.conf import settings
+from django.templatetags.static import static
 from django.urls import reverse, translate_url
 from django.utils import translation
 from django.utils.translation import get_language, get_language_info
@@ -43,19 +44,28 @@ def _alternates(path: str, urlconf: str, codes: tuple[str, ...]):
 
 
 def navigation(request):
-    """The main navigation, each link marked when it is this page."""
+    """The main navigation, each link marked when it is this page, and the
+    other addresses every page links to (``site_urls``)."""
+    links, site_urls = _navigation(get_language())
     return {
         "navigation": [
             {"url": url, "label": label, "current": url == request.path}
-            for url, label in _navigation(get_language())
-        ]
+            for url, label in links
+        ],
+        "site_urls": site_urls,
     }
 
 
 # Reversing a URL costs more than rendering its link; the addresses and labels
-# depend only on the URLconf and the translations, fixed for the life of the
-# process, so they are worked out once a language.
+# depend only on the URLconf, the static files' manifest and the translations,
+# fixed for the life of the process, so they are worked out once a language.
 @functools.lru_cache(maxsize=16)
-def _navigation(language: str) -> tuple[tuple[str, str], ...]:
+def _navigation(language: str) -> tuple[tuple[tuple[str, str], ...], dict]:
     with translation.override(language):
-        return tuple((reverse(name), str(label)) for name, label in NAVIGATION)
+        links = tuple((reverse(name), str(label)) for name, label in NAVIGATION)
+        site_urls = {
+            "home": reverse("b40:home"),
+            "offices": reverse("offices:dashboard"),
+            "stylesheet": static("css/site.css"),
+        }
+    return links, site_urls

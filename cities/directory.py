@@ -55,6 +55,14 @@ PAGE_SIZE = 24
 # The columns a list of cities shows (a card, a map's dot, a table row): not the
 # sources and notes, which only the city's own page shows.
 LISTED_FIELDS = ("slug", "name", "country", "latitude", "longitude")
+# The same, with the standing, for lists read as records (b40.queries.records).
+LISTED_COLUMNS = (
+    *(field for field in LISTED_FIELDS if field != "country"),
+    "country_code",
+    "local_name",
+    "status",
+    "founding",
+)
 # The network was founded at Istanbul on 30 November 2021: no step is older.
 FIRST_YEAR = 2021
 # word_similarity() of a term and a name at or above which a typo still finds
@@ -275,14 +283,28 @@ def _selection(as_of, language, term, country, status, founding, year, sort):
     return directory_sort(cities, sort=sort, searching=bool(term))
 
 
+def directory_page(*selection, number: int) -> Query:
+    """One page of the directory's selection, as records, each with
+    ``selected``, the number of cities selected in all (COUNT(*) OVER ()), so
+    that one query gives both the page and the paginator's count."""
+    query = _directory_page(*selection, number=number)
+    return Query(query.sql, query.params, records)
+
+
+# What a card shows (see city_cards and decorate).
+CARD_COLUMNS = (
+    *LISTED_COLUMNS,
+    "member_since",
+    "member_since_precision",
+    "status_confidence",
+)
+
+
 @precompiled
-def directory_page(*selection, number: int) -> QuerySet:
-    """One page of the directory's selection, each row with ``selected``, the
-    number of cities selected in all (COUNT(*) OVER ()), so that one query
-    gives both the page and the paginator's count."""
+def _directory_page(*selection, number: int) -> QuerySet:
     start = (number - 1) * PAGE_SIZE
     cities = _selection(*selection).annotate(selected=Window(Count("pk")))
-    return cities[start : start + PAGE_SIZE]
+    return cities.values(*CARD_COLUMNS, "selected")[start : start + PAGE_SIZE]
 
 
 def directory_count(*selection) -> int:
@@ -464,14 +486,7 @@ def _cities_on(as_of: datetime.date, language: str) -> QuerySet:
         City.objects.with_status(as_of)
         .with_local_name(language)
         .annotate(is_founder=Exists(founding_join))
-        .values(
-            *(field for field in LISTED_FIELDS if field != "country"),
-            "country_code",
-            "status",
-            "founding",
-            "local_name",
-            "is_founder",
-        )
+        .values(*LISTED_COLUMNS, "is_founder")
     )
 
 

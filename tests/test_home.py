@@ -154,3 +154,22 @@ class LanguageAlternatesTests(TestCase):
         self.assertContains(response, 'hreflang="x-default" href="http://testserver/')
         self.assertContains(response, 'lang="tr">Türkçe</a>')
         self.assertContains(response, 'lang="el">Ελληνικά</a>')
+
+
+class NavigationTests(TestCase):
+    def test_marks_the_current_page_in_the_visitors_language(self):
+        response = self.client.get("/tr/countries/")
+        self.assertContains(
+            response,
+            '<a href="/tr/countries/" aria-current="page">Ülkeler</a>',
+            html=True,
+        )
+        self.assertContains(response, '<a href="/tr/members/">Üyeler</a>', html=True)
+        self.assertContains(response, '<a class="brand" href="/tr/">', count=1)
+        response = self.client.get("/countries/")
+        self.assertContains(
+            response,
+            '<a href="/countries/" aria-current="page">Countries</a>',
+            html=True,
+        )
+        self.assertContains(response, 'rel="stylesheet" href="/static/css/site.css"')

@@ -1,0 +1,115 @@
+import datetime
+
+from django.db import DatabaseError, connection, transaction
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from psycopg import pq
+
+from b40.queries import Query, precompiled, records, together
+from cities.dates import DatePrecision
+from cities.models import City, MembershipKind
+from tests.factories import (
+    CityFactory,
+    CityNameFactory,
+    EventFactory,
+    MembershipStepFactory,
+)
+
+
+@precompiled
+def cities_named(prefix):
+    return City.objects.filter(name__startswith=prefix).order_by("name")
+
+
+@precompiled
+def city_names(prefix):
+    return City.objects.filter(name__startswith=prefix).order_by("name").values("name")
+
+
+class QueriesTests(TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        cls.sofia = CityFactory(name="Sofia", slug="sofia", country="BG")
+        CityFactory(name="Split", slug="split", country="HR")
+        CityFactory(name="Tirana", slug="tirana", country="AL")
+
+    def test_precompiled_runs_the_query_every_time(self):
+        """The SQL is compiled once; the rows are never kept between calls."""
+        self.assertEqual([c.name for c in cities_named("S")], ["Sofia", "Split"])
+        CityFactory(name="Skopje", slug="skopje", country="MK")
+        with self.assertNumQueries(1):
+            names = [c.name for c in cities_named("S")]
+        self.assertEqual(names, ["Skopje", "Sofia", "Split"])
+
+    def test_rows_are_instances_dicts_or_records(self):
+        (instance,) = cities_named("So")
+        self.assertIsInstance(instance, City)
+        self.assertEqual(instance.country.code, "BG")
+        self.assertEqual(list(city_names("So")), [{"name": "Sofia"}])
+        query = cities_named("So")
+        (record,) = Query(query.sql, query.params, records)
+        self.assertEqual((record.name, record.slug), ("Sofia", "sofia"))
+
+    def test_together_gives_each_query_its_own_rows_in_one_pipeline(self):
+        pipelined = []
+
+        def note_pipeline(execute, sql, params, many, context):
+            status = connection.connection.pgconn.pipeline_status
+            pipelined.append(status != pq.PipelineStatus.OFF)
+            return execute(sql, params, many, context)
+
+        queries = [cities_named("S"), city_names("T"), cities_named("Z")]
+        with (
+            connection.execute_wrapper(note_pipeline),
+            self.assertNumQueries(3),
+        ):
+            together(*queries)
+            rows = [list(query) for query in queries]
+        self.assertEqual(pipelined, [True, True, True])
+        self.assertEqual([c.name for c in rows[0]], ["Sofia", "Split"])
+        self.assertEqual(rows[1], [{"name": "Tirana"}])
+        self.assertEqual(rows[2], [])
+
+    def test_a_query_already_read_is_not_sent_again(self):
+        first, second = cities_named("S"), cities_named("T")
+        list(first)
+        with self.assertNumQueries(1):
+            together(first, second)
+            self.assertEqual([c.name for c in second], ["Tirana"])
+            self.assertEqual(len(first), 2)
+
+    def test_a_failing_query_raises_and_rolls_back_like_any_other(self):
+        broken = Query("SELECT 1 / 0", [], records)
+        with self.assertRaises(DatabaseError), transaction.atomic():
+            together(cities_named("S"), broken)
+        self.assertEqual([c.name for c in cities_named("T")], ["Tirana"])
+
+
+class CityPageQueriesTests(TestCase):
+    def test_the_city_page_waits_for_postgresql_once_for_its_record(self):
+        """Its six queries all select by the slug and go in one pipeline."""
+        city = CityFactory(name="Plovdiv", slug="plovdiv", country="BG")
+        CityNameFactory(city=city, language="bg", name="Пловдив")
+        MembershipStepFactory(
+            city=city,
+            kind=MembershipKind.JOINED,
+            on=datetime.date(2022, 6, 28),
+            precision=DatePrecision.DAY,
+            founding=False,
+            event=EventFactory(),
+        )
+        pipelined = []
+
+        def note_pipeline(execute, sql, params, many, context):
+            status = connection.connection.pgconn.pipeline_status
+            pipelined.append(status != pq.PipelineStatus.OFF)
+            return execute(sql, params, many, context)
+
+        with (
+            connection.execute_wrapper(note_pipeline),
+            CaptureQueriesContext(connection),
+        ):
+            response = self.client.get("/members/plovdiv/")
+        self.assertContains(response, "Пловдив")
+        # The registry version first (the page cache), then the page's six.
+        self.assertEqual(pipelined, [False, *[True] * 6])
