@@ -394,16 +394,17 @@ class Scale:
         return self.bottom - PLOT_HEIGHT * members / self.top
 
 
-# The chart's pieces are written with f-strings: only titles carry text, and
-# they are escaped; format_html() on every number costs more than the chart.
-def _line(css_class, x1, x2, y1, y2) -> SafeString:
-    return mark_safe(
+# The chart's pieces are written with f-strings and joined into one safe
+# string: only titles carry text, and they are escaped; format_html() or
+# mark_safe() on every piece cost more than the chart.
+def _line(css_class, x1, x2, y1, y2) -> str:
+    return (
         f'<line class="{css_class}" x1="{x1:.1f}" x2="{x2:.1f}" y1="{y1:.1f}" '
         f'y2="{y2:.1f}"/>'
     )
 
 
-def _axes(scale: Scale) -> list[SafeString]:
+def _axes(scale: Scale) -> list[str]:
     """Gridlines with the member counts, and the years along the time axis."""
     parts = []
     for value in range(0, scale.top + 1, 20 if scale.top > 40 else 10):
@@ -411,19 +412,15 @@ def _axes(scale: Scale) -> list[SafeString]:
             _line("growth-grid", LEFT, WIDTH - RIGHT, scale.y(value), scale.y(value))
         )
         parts.append(
-            mark_safe(
-                f'<text class="growth-axis" x="{LEFT - 6}" '
-                f'y="{scale.y(value) + 4:.1f}" text-anchor="end">{value}</text>'
-            )
+            f'<text class="growth-axis" x="{LEFT - 6}" '
+            f'y="{scale.y(value) + 4:.1f}" text-anchor="end">{value}</text>'
         )
     for year in range(scale.start.year + 1, scale.end.year + 1):
         x = scale.x(datetime.date(year, 1, 1))
         parts.append(_line("growth-tick", x, x, scale.bottom, scale.bottom + 5))
         parts.append(
-            mark_safe(
-                f'<text class="growth-axis" x="{x:.1f}" y="{scale.bottom + 24}" '
-                f'text-anchor="middle">{year}</text>'
-            )
+            f'<text class="growth-axis" x="{x:.1f}" y="{scale.bottom + 24}" '
+            f'text-anchor="middle">{year}</text>'
         )
     return parts
 
@@ -468,18 +465,16 @@ def _events(scale: Scale, marks: list[Mark]) -> tuple[list, list, float]:
         lines.append(_line(f"growth-event-line growth-event-{kind}", x, x, TOP, y))
         title = escape(f"{mark.number}. {mark.event.name}, {mark.date_display}")
         badges.append(
-            mark_safe(
-                f'<g class="growth-event growth-event-{kind}" '
-                f'transform="translate({x:.1f} {y:.1f})"><title>{title}</title>'
-                f'<g class="growth-badge"><circle r="{BADGE}"/>'
-                f'<text y="4" text-anchor="middle">{mark.number}</text></g></g>'
-            )
+            f'<g class="growth-event growth-event-{kind}" '
+            f'transform="translate({x:.1f} {y:.1f})"><title>{title}</title>'
+            f'<g class="growth-badge"><circle r="{BADGE}"/>'
+            f'<text y="4" text-anchor="middle">{mark.number}</text></g></g>'
         )
     height = scale.bottom + 52 + max(rows, default=0) * BADGE_ROW + 22
     return lines, badges, height
 
 
-def _step_line(scale: Scale, data: Growth) -> list[SafeString]:
+def _step_line(scale: Scale, data: Growth) -> list[str]:
     """Flat between changes, rising at each: the rise drawn solid for joins
     dated to the day, dotted for those known to the month or year, dashed for
     those known only as on or before the date."""
@@ -510,17 +505,15 @@ def _step_line(scale: Scale, data: Growth) -> list[SafeString]:
                 )
                 level += n
     flat.append(f"H{scale.x(data.today):.1f}")
-    line = format_html('<path class="growth-line" d="{}"/>', "".join(flat))
-    end = format_html(
-        '<text class="growth-end" x="{}" y="{}">{}</text>',
-        f"{scale.x(data.today) + 5:.1f}",
-        f"{scale.y(data.members_today) + 4:.1f}",
-        data.members_today,
+    line = f'<path class="growth-line" d="{"".join(flat)}"/>'
+    end = (
+        f'<text class="growth-end" x="{scale.x(data.today) + 5:.1f}" '
+        f'y="{scale.y(data.members_today) + 4:.1f}">{data.members_today}</text>'
     )
     return [line, *rises, end]
 
 
-def _points(scale: Scale, data: Growth) -> list[SafeString]:
+def _points(scale: Scale, data: Growth) -> list[str]:
     """A marker for every change on record and every count reported."""
     points = []
     on_record = gettext("%(date)s: %(members)d members on record")
@@ -601,14 +594,17 @@ def growth_svg(data: Growth, *, id_prefix: str = "growth") -> SafeString:
     )
 
 
-def _marker(css_class, shape, cx, cy, title) -> SafeString:
-    s = MARKER
-    d = {
-        "circle": f"M{-s} 0a{s} {s} 0 1 0 {2 * s} 0a{s} {s} 0 1 0 {-2 * s} 0Z",
-        "square": f"M{-s} {-s}h{2 * s}v{2 * s}h{-2 * s}Z",
-        "diamond": f"M0 {-1.4 * s:g}L{1.4 * s:g} 0L0 {1.4 * s:g}L{-1.4 * s:g} 0Z",
-    }[shape]
-    return mark_safe(
+_S = MARKER
+MARKER_PATHS = {
+    "circle": f"M{-_S} 0a{_S} {_S} 0 1 0 {2 * _S} 0a{_S} {_S} 0 1 0 {-2 * _S} 0Z",
+    "square": f"M{-_S} {-_S}h{2 * _S}v{2 * _S}h{-2 * _S}Z",
+    "diamond": f"M0 {-1.4 * _S:g}L{1.4 * _S:g} 0L0 {1.4 * _S:g}L{-1.4 * _S:g} 0Z",
+}
+
+
+def _marker(css_class, shape, cx, cy, title) -> str:
+    d = MARKER_PATHS[shape]
+    return (
         f'<g class="{css_class}" transform="translate({cx:.1f} {cy:.1f})">'
         f'<title>{escape(title)}</title><path class="growth-marker" d="{d}"/></g>'
     )

@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
@@ -353,6 +354,14 @@ class MapCity:
     wide_label: Label | None = None
     narrow_label: Label | None = None
 
+    @functools.cached_property
+    def name_html(self) -> str:
+        return escape(self.name)
+
+    @functools.cached_property
+    def url_html(self) -> str:
+        return escape(self.url)
+
     @property
     def founding(self) -> bool:
         return bool(getattr(self.city, "founding", False))
@@ -364,8 +373,8 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
     ``cities_with_status`` are cities annotated by CityQuerySet.with_status().
     """
     entries = []
-    labels = {status: str(status.label) for status in MembershipStatus}
     language = get_language()
+    labels = _status_labels(language)
     for city in cities_with_status:
         status = MembershipStatus(city.status or MembershipStatus.NONE)
         located = city.latitude is not None and city.longitude is not None
@@ -436,6 +445,12 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
     )
 
 
+@functools.lru_cache(maxsize=16)
+def _status_labels(language: str) -> dict:
+    with translation.override(language):
+        return {status: str(status.label) for status in MembershipStatus}
+
+
 # The layout is pure geometry on the cities' positions and names (and, for
 # the country names, the language): the same rows always give the same
 # labels. Placing them tries every side of every city against every label
@@ -479,27 +494,29 @@ def _region_window(on_map) -> Window:
 
 
 def _label_svg(label: Label | None, text: str, css_class: str, font=None) -> str:
+    """A label; ``text`` is escaped already, ``css_class`` one of ours."""
     if label is None:
         return ""
     size = f' font-size="{font:.1f}"' if font else ""
     return (
-        f'<text class="map-label {escape(css_class)}" x="{label.x:.0f}" '
-        f'y="{label.y:.0f}" text-anchor="{label.anchor}"{size}>{escape(text)}</text>'
+        f'<text class="map-label {css_class}" x="{label.x:.0f}" '
+        f'y="{label.y:.0f}" text-anchor="{label.anchor}"{size}>{text}</text>'
     )
 
 
 def _city_svg(e: MapCity, template: str) -> str:
     """A city's linked marker and labels; ``template`` is the translated
     "%(city)s, %(country)s: %(status)s", looked up once per map."""
-    name = escape(
+    title = escape(
         template % {"city": e.name, "country": e.country_name, "status": e.status_label}
     )
+    name = e.name_html
     return (
-        f'<a href="{escape(e.url)}" aria-label="{name}"><title>{name}</title>'
+        f'<a href="{e.url_html}" aria-label="{title}"><title>{title}</title>'
         f'<g transform="translate({e.x:.1f} {e.y:.1f})"><path class="map-marker '
         f'map-marker-{e.style.key}" d="{_marker_path(e.style.shape, WIDE["radius"])}"'
-        f"/></g>{_label_svg(e.wide_label, e.name, 'map-wide')}"
-        f"{_label_svg(e.narrow_label, e.name, 'map-narrow')}</a>"
+        f"/></g>{_label_svg(e.wide_label, name, 'map-wide')}"
+        f"{_label_svg(e.narrow_label, name, 'map-narrow')}</a>"
     )
 
 
@@ -540,7 +557,7 @@ def _by_country(entries) -> SafeString:
         key=lambda row: row[0],
     ):
         lines = [
-            f'<li><a href="{escape(e.url)}">{escape(e.name)}</a> – <span class="status '
+            f'<li><a href="{e.url_html}">{e.name_html}</a> – <span class="status '
             f'status-{escape(e.status)}">{escape(e.status_label)}</span>'
             + (f' <span class="map-founding">{founding}</span>' if e.founding else "")
             + (f' <span class="map-unplaced">{unplaced}</span>' if e.x is None else "")
@@ -628,5 +645,5 @@ def city_map(city, *, neighbours=()) -> SafeString:
         f"{x:.1f}",
         f"{y:.1f}",
         marker_path("circle", font * 0.42),
-        mark_safe(_label_svg(placed, name, "map-city-label", font * 1.1)),
+        mark_safe(_label_svg(placed, escape(name), "map-city-label", font * 1.1)),
     )

@@ -205,6 +205,11 @@ class RegionMapLayoutTests(TestCase):
         self.assertIn(
             ">Philippopolis</text>", maps.region_map(City.objects.with_status())
         )
+        City.objects.filter(pk=city.pk).update(name="Plov<div> & Co")
+        renamed = maps.region_map(City.objects.with_status())
+        self.assertIn(">Plov&lt;div&gt; &amp; Co</text>", renamed)
+        self.assertIn("<title>Plov&lt;div&gt; &amp; Co, ", renamed)
+        self.assertNotIn("<div>", renamed)
         City.objects.filter(pk=city.pk).update(latitude=Decimal("41.0"))
         moved = maps.region_map(City.objects.with_status())
         x, y = maps.project(Decimal("41.0"), Decimal("24.750"))
