@@ -11,6 +11,11 @@ are paid per query rather than per row:
   has to be woken for it. ``together`` sends several independent queries in
   one go (psycopg's pipeline mode), so a page waits once for all of them.
   Each is still its own statement, counted as one by assertNumQueries.
+
+The third, PostgreSQL planning each statement again, goes with prepared
+statements (DATABASE_PREPARED_STATEMENTS in b40/settings.py): the SQL of a
+precompiled query is the same text on every call, so it is prepared once a
+connection.
 """
 
 import functools
@@ -87,7 +92,9 @@ def _instances(compiler) -> Callable[[Query], list]:
     """Read a query's rows as its model's instances, as QuerySet iteration does:
     the same converters, select_related() objects and annotations.
 
-    The compiler has compiled the SQL; it is kept with it and only read from.
+    The compiler has compiled the SQL; it is kept with it and only read from
+    (its converters, on any thread, use nothing of the connection it was made
+    for but the backend's operations).
     """
     select, klass_info = compiler.select, compiler.klass_info
     annotations = compiler.annotation_col_map.items()
