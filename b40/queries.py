@@ -92,25 +92,31 @@ def _instances(compiler) -> Callable[[Query], list]:
     """Read a query's rows as its model's instances, as QuerySet iteration does:
     the same converters, select_related() objects and annotations.
 
-    The compiler has compiled the SQL; it is kept with it and only read from
-    (its converters, on any thread, use nothing of the connection it was made
-    for but the backend's operations).
+    What the compiler worked out about the columns is kept, but not the
+    compiler: it holds the database connection of the thread that compiled,
+    and a process serving each request on a new thread (runserver) would
+    keep every such connection open. Each read binds a new compiler to the
+    connection of its own thread.
     """
+    sql_query = compiler.query
     select, klass_info = compiler.select, compiler.klass_info
-    annotations = compiler.annotation_col_map.items()
+    annotation_col_map, col_count = compiler.annotation_col_map, compiler.col_count
     model = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     init_list = [column[0].target.attname for column in select[start:end]]
 
     def read(query: Query) -> list:
+        reader = sql_query.get_compiler(connection=connection)
+        reader.select, reader.klass_info = select, klass_info
+        reader.annotation_col_map, reader.col_count = annotation_col_map, col_count
         db = connection.alias
         related = get_related_populators(klass_info, select, db)
         instances = []
-        for row in compiler.results_iter(results=[query.fetchall()]):
+        for row in reader.results_iter(results=[query.fetchall()]):
             instance = model.from_db(db, init_list, row[start:end])
             for populator in related:
                 populator.populate(row, instance)
-            for name, position in annotations:
+            for name, position in annotation_col_map.items():
                 setattr(instance, name, row[position])
             instances.append(instance)
         return instances

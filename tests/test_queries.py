@@ -1,6 +1,9 @@
 import datetime
+import gc
+import threading
+import weakref
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from psycopg import pq
@@ -83,6 +86,26 @@ class QueriesTests(TestCase):
         with self.assertRaises(DatabaseError), transaction.atomic():
             together(cities_named("S"), broken)
         self.assertEqual([c.name for c in cities_named("T")], ["Tirana"])
+
+
+class ConnectionTests(TestCase):
+    def test_a_thread_s_connection_is_not_kept_by_the_compiled_queries(self):
+        """runserver serves each request on a new thread with its own
+        connection; the compiled SQL must not keep that connection alive."""
+        kept = []
+
+        def request():
+            # Compiled on this thread: arguments no other test uses.
+            list(cities_named("Thread"))
+            list(city_names("Thread"))
+            kept.append(weakref.ref(connections["default"]))
+            connections["default"].close()
+
+        thread = threading.Thread(target=request)
+        thread.start()
+        thread.join()
+        gc.collect()
+        self.assertIsNone(kept[0]())
 
 
 class CityPageQueriesTests(TestCase):
