@@ -80,6 +80,11 @@ def event_url(slug: str, language: str | None = None) -> str:
     return _event_url(slug, language or get_language())
 
 
+def country_url(code: str, language: str | None = None) -> str:
+    """A country page's address in the active language (or in ``language``)."""
+    return _country_url(code, language or get_language())
+
+
 def country_name(code: str, language: str | None = None) -> str:
     """A country's name in the active language (or in ``language``)."""
     return _country_name(code, language or get_language())
@@ -99,6 +104,12 @@ def _city_url(slug: str, language: str) -> str:
 def _event_url(slug: str, language: str) -> str:
     with translation.override(language):
         return reverse("summits:event-detail", args=[slug])
+
+
+@functools.lru_cache(maxsize=1024)
+def _country_url(code: str, language: str) -> str:
+    with translation.override(language):
+        return reverse("cities:country-detail", args=[code.lower()])
 
 
 @functools.lru_cache(maxsize=1024)
@@ -398,6 +409,7 @@ def decorate(cities) -> list[City]:
         city.url = city_url(city.slug, language)
         code = city.country_code
         city.country_name = country_name(code, language)
+        city.country_url = country_url(code, language)
         city.flag_url = flag_url(code)
         city.status_label = str(MembershipStatus(city.status).label)
         city.since_display = format_partial_date(
