@@ -53,7 +53,6 @@ from cities.models import (
     MembershipKind,
     MembershipStatus,
     MembershipStep,
-    OfficeRole,
     steps_latest_first,
 )
 from summits.models import Signature
@@ -172,8 +171,7 @@ class CityStatus:
     def signatory_role_label(self) -> str:
         """The signatory's role in the visitor's language; a role outside the
         registry's vocabulary is shown as the sources give it."""
-        role = self.signature.signatory_role if self.signature else ""
-        return OfficeRole(role).label if role in OfficeRole.values else role
+        return self.signature.role_label if self.signature else ""
 
     @property
     def founding(self) -> bool | None:

@@ -7,7 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from cities.dates import DatePrecision, format_partial_date, precision_condition
 from cities.fields import SourcesField
-from cities.models import City, DateSpan, Fact, Person
+from cities.models import City, DateSpan, Fact, OfficeRole, Person
 
 PRECISION_ERROR = _(
     "A month-precision date must be the 1st; a year-precision date must be 1 January."
@@ -227,6 +227,13 @@ class Signature(Fact):
     @property
     def date_display(self) -> str:
         return format_partial_date(self.on, self.precision)
+
+    @property
+    def role_label(self) -> str:
+        """The signatory's role in the visitor's language; a role outside the
+        registry's vocabulary (OfficeRole) is shown as the sources give it."""
+        role = self.signatory_role
+        return str(OfficeRole(role).label) if role in OfficeRole.values else role
 
 
 class NumberSpan(Func):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cities.dates import DatePrecision
 from cities.models import City, Confidence, MembershipKind, MembershipStep
+from summits.models import Signature
 from tests.factories import (
     CityFactory,
     CityNameFactory,
@@ -281,6 +282,15 @@ class CityDetailTests(DirectoryTestData, TestCase):
         self.assertContains(response, "signed by Benjamina Karić (mayor)")
         self.assertContains(response, "as a founding member")
         self.assertContains(response, '<img class="flag" src="/static/flags/ba.gif"')
+
+    def test_the_signatory_s_role_is_in_the_visitor_s_language(self):
+        response = self.client.get(f"/el/members/{self.sarajevo.slug}/")
+        self.assertContains(response, "Benjamina Karić (δήμαρχος)")
+        Signature.objects.filter(city=self.sarajevo).update(
+            signatory_role="president of the assembly"
+        )
+        response = self.client.get(f"/el/members/{self.sarajevo.slug}/")
+        self.assertContains(response, "Benjamina Karić (president of the assembly)")
 
     def test_shows_offices_presidencies_events_and_sources(self):
         response = self.get(self.sarajevo)
