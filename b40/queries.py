@@ -23,7 +23,11 @@ from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models.query import ValuesIterable, get_related_populators
+from django.db.models.query import (
+    ModelIterable,
+    ValuesIterable,
+    get_related_populators,
+)
 
 
 class Query:
@@ -58,6 +62,23 @@ class Query:
             finally:
                 self._cursor.close()
         return self._rows
+
+    def bind(self, placeholder: str, value) -> "Query":
+        """The same statement with ``value`` wherever the parameter
+        ``placeholder`` stood: a query compiled once for any value of it."""
+        params = [value if param == placeholder else param for param in self.params]
+        return Query(self.sql, params, self._read)
+
+    def as_records(self) -> "Query":
+        """The same statement, each row a record (attribute access, like a
+        model instance, at a tenth of the cost of building one) of what this
+        query reads as a dict."""
+        read = self._read
+        return Query(
+            self.sql,
+            self.params,
+            lambda query: [SimpleNamespace(**row) for row in read(query)],
+        )
 
     def fetchall(self) -> list[tuple]:
         """The executed statement's raw rows, for ``read``."""
@@ -124,15 +145,30 @@ def _instances(compiler) -> Callable[[Query], list]:
     return read
 
 
-def _dicts(query: Query) -> list[dict]:
-    columns = query.columns()
-    return [dict(zip(columns, row, strict=True)) for row in query.fetchall()]
+def _value_names(query) -> list[str]:
+    """The keys values() gives a row's columns, in their order (as
+    ValuesIterable works them out)."""
+    if query.selected:
+        return list(query.selected)
+    return [*query.extra_select, *query.values_select, *query.annotation_select]
+
+
+def _dicts(names: list[str]) -> Callable[[Query], list[dict]]:
+    """Read a values() query's rows as dicts under the names values() gives."""
+
+    def read(query: Query) -> list[dict]:
+        return [dict(zip(names, row, strict=True)) for row in query.fetchall()]
+
+    return read
 
 
 def records(query: Query) -> list[SimpleNamespace]:
-    """Read a query's rows as plain records: attribute access, like model
-    instances, at a tenth of the cost of building one."""
-    return [SimpleNamespace(**row) for row in _dicts(query)]
+    """Read a raw statement's rows as records named by their columns."""
+    columns = query.columns()
+    return [
+        SimpleNamespace(**dict(zip(columns, row, strict=True)))
+        for row in query.fetchall()
+    ]
 
 
 def precompiled(build):
@@ -143,16 +179,21 @@ def precompiled(build):
     SQL depends on (the date, the language) must be an argument: a build that
     read today's date or the active language itself would keep the first one.
     The result is a Query of model instances (with their select_related()
-    objects), or of dicts for a values() queryset.
+    objects), or of dicts for a values() queryset; values_list() and
+    prefetch_related() are refused rather than half done.
     """
 
     @functools.lru_cache(maxsize=256)
     def compiled(*args, **kwargs):
         queryset = build(*args, **kwargs)
+        if queryset._prefetch_related_lookups:
+            raise TypeError("precompiled querysets cannot prefetch_related()")
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
-        if issubclass(queryset._iterable_class, ValuesIterable):
-            return _dicts, sql, params
+        if queryset._iterable_class is ValuesIterable:
+            return _dicts(_value_names(queryset.query)), sql, params
+        if queryset._iterable_class is not ModelIterable:
+            raise TypeError("precompiled querysets give instances or values()")
         return _instances(compiler), sql, params
 
     @functools.wraps(build)

@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import Country
 
-from b40.queries import Query, precompiled, records, together
+from b40.queries import Query, precompiled, together
 from cities.dates import format_partial_date
 from cities.models import (
     MEMBER_KINDS,
@@ -90,10 +90,10 @@ def country_name(code: str, language: str | None = None) -> str:
     return _country_name(code, language or get_language())
 
 
-# Both depend only on the URLconf, the translations and the settings, fixed
-# for the life of the process, so each is worked out once per language: a
-# page that lists every city would otherwise reverse and translate for each
-# of them on every request.
+# The addresses and names below depend only on the URLconf, the translations
+# and the settings, fixed for the life of the process, so each is worked out
+# once per language: a page that lists every city would otherwise reverse and
+# translate for each of them on every request.
 @functools.lru_cache(maxsize=4096)
 def _city_url(slug: str, language: str) -> str:
     with translation.override(language):
@@ -298,8 +298,7 @@ def directory_page(*selection, number: int) -> Query:
     """One page of the directory's selection, as records, each with
     ``selected``, the number of cities selected in all (COUNT(*) OVER ()), so
     that one query gives both the page and the paginator's count."""
-    query = _directory_page(*selection, number=number)
-    return Query(query.sql, query.params, records)
+    return _directory_page(*selection, number=number).as_records()
 
 
 # What a card shows (see city_cards and decorate).
@@ -397,8 +396,10 @@ def directory_sort(cities: QuerySet, *, sort=None, searching=False) -> QuerySet:
     return cities.order_by("search_key", "name")
 
 
-def decorate(cities) -> list[City]:
-    """Evaluate the cities and attach what templates show but cannot compute."""
+def decorate(cities) -> list:
+    """Evaluate the cities (instances or records with LISTED_COLUMNS and the
+    standing) and attach what pages show but cannot compute: addresses,
+    names, labels and dates in the visitor's language."""
     cities = list(cities)
     language = get_language()
     for city in cities:
@@ -424,8 +425,9 @@ def decorate(cities) -> list[City]:
     return cities
 
 
-def city_cards(cities: list[City]) -> SafeString:
-    """The directory's cards for decorated cities, as the items of its list.
+def city_cards(cities: list) -> SafeString:
+    """The directory's cards for decorated cities (see decorate), as the items
+    of its list.
 
     Written here rather than by a template loop, like the map's list of cities
     (cities.maps): a card is a dozen template nodes, and two dozen cards cost
@@ -441,7 +443,7 @@ def city_cards(cities: list[City]) -> SafeString:
     return mark_safe("\n  ".join(_city_card(city, texts) for city in cities))
 
 
-def _city_card(city: City, texts: dict) -> str:
+def _city_card(city, texts: dict) -> str:
     lines = [
         '<li class="card city-card">',
         '    <h3 class="city-card-name">'
@@ -485,8 +487,7 @@ def cities_on(as_of: datetime.date, language: str) -> Query:
     """Every city on record, member or not, with its standing on a date, its
     name in ``language`` and ``is_founder`` (one of City.objects.founders()):
     what the home page counts and the region map places, as records."""
-    query = _cities_on(as_of, language)
-    return Query(query.sql, query.params, records)
+    return _cities_on(as_of, language).as_records()
 
 
 @precompiled
@@ -526,21 +527,30 @@ LEDGER_COLUMNS = (
 def city_page(slug: str, *, language: str) -> City | None:
     """One city with everything its page shows, in a fixed number of queries,
     sent together: each selects by the slug, so none waits for another."""
-    row = _city_row(timezone.localdate(), language, slug)
+    row = _city_row(timezone.localdate(), language, SLUG).bind(SLUG, slug)
     parts = {
-        "name_list": _names_of(slug),
-        "ledger": _ledger_of(slug),
-        "office_list": _offices_of(slug),
-        "presidency_list": _presidencies_of(slug),
-        "event_list": _events_hosted_by(slug),
+        "name_list": _names_of(SLUG),
+        "ledger": _ledger_of(SLUG),
+        "office_list": _offices_of(SLUG),
+        "presidency_list": _presidencies_of(SLUG),
+        "event_list": _events_hosted_by(SLUG),
     }
+    parts = {name: query.bind(SLUG, slug) for name, query in parts.items()}
     together(row, *parts.values())
+    rows = {name: query.rows for name, query in parts.items()}
     if not row.rows:
         return None
     (city,) = row.rows
-    for name, query in parts.items():
-        setattr(city, name, query.rows)
+    for name, part in rows.items():
+        setattr(city, name, part)
     return city
+
+
+# Stands for the slug in the city page's compiled SQL (Query.bind puts the
+# real one in): one compilation serves every city, and an address with an
+# unknown slug adds nothing to the caches. A NUL, which PostgreSQL refuses
+# in text, so that a query sent unbound fails loudly.
+SLUG = "\x00slug\x00"
 
 
 @precompiled

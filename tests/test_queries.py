@@ -53,6 +53,41 @@ class QueriesTests(TestCase):
         (record,) = Query(query.sql, query.params, records)
         self.assertEqual((record.name, record.slug), ("Sofia", "sofia"))
 
+    def test_values_keep_their_names_and_the_rest_is_refused(self):
+        @precompiled
+        def by_country(code):
+            return City.objects.filter(country=code).values("pk", "country", "name")
+
+        self.assertEqual(
+            list(by_country("BG")),
+            [{"pk": self.sofia.pk, "country": "BG", "name": "Sofia"}],
+        )
+
+        @precompiled
+        def as_list():
+            return City.objects.values_list("name")
+
+        @precompiled
+        def prefetching():
+            return City.objects.prefetch_related("names")
+
+        for build in (as_list, prefetching):
+            with self.subTest(build=build.__name__), self.assertRaises(TypeError):
+                build()
+
+    def test_bind_puts_a_value_where_a_placeholder_stood(self):
+        @precompiled
+        def city(slug):
+            return City.objects.filter(slug=slug)
+
+        slug = "\x00slug\x00"
+        query = city(slug)
+        tirana, sofia = query.bind(slug, "tirana"), query.bind(slug, "sofia")
+        self.assertEqual([c.name for c in tirana], ["Tirana"])
+        self.assertEqual([c.name for c in sofia], ["Sofia"])
+        with self.assertRaises(DatabaseError), transaction.atomic():
+            list(query)  # never sent unbound
+
     def test_together_gives_each_query_its_own_rows_in_one_pipeline(self):
         pipelined = []
 
