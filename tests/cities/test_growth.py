@@ -16,7 +16,7 @@ from cities.growth import (
     growth_record,
 )
 from cities.models import MembershipKind, MembershipStep, ReportedCount
-from summits.models import EventKind
+from summits.models import Event, EventKind
 from tests.factories import (
     CityFactory,
     EventFactory,
@@ -110,6 +110,14 @@ class GrowthChartTests(LedgerTestCase):
         self.assertEqual(svg.count('class="growth-event growth-event-summit"'), 1)
         self.assertEqual(svg.count('class="growth-event growth-event-meeting"'), 1)
         self.assertIn("<title>2. Sofia meeting, June 28, 2022</title>", svg)
+
+    def test_escapes_event_names_in_the_badges_and_the_numbered_list(self):
+        Event.objects.filter(pk=self.meeting.pk).update(name="Sofia <b>&</b> co")
+        context = chart_context(growth_record(TODAY))
+        html = str(context["growth_svg"]) + str(context["growth_mark_items"])
+        self.assertIn("<title>2. Sofia &lt;b&gt;&amp;&lt;/b&gt; co, June 28", html)
+        self.assertIn(">Sofia &lt;b&gt;&amp;&lt;/b&gt; co</a>, June 28, 2022<", html)
+        self.assertNotIn("<b>", html)
 
     def test_draws_reported_counts_as_diamonds_with_their_sources(self):
         _data, svg = self.chart()

@@ -118,6 +118,18 @@ class DirectoryTests(DirectoryTestData, TestCase):
         self.assertContains(response, "joined June 2022")
         self.assertNotContains(response, "June 1, 2022")
 
+    def test_escapes_what_the_record_says_in_the_cards(self):
+        City.objects.filter(pk=self.sofia.pk).update(name="Sof<i>a & Co")
+        CityNameFactory(city=self.sofia, language="tr", name="Sofya <script>")
+        response = self.client.get("/tr/members/")
+        self.assertContains(
+            response,
+            '<a href="/tr/members/sofia/"><span lang="en">Sof&lt;i&gt;a &amp; Co'
+            '</span></a> <span class="city-local-name" lang="tr">'
+            "Sofya &lt;script&gt;</span>",
+        )
+        self.assertNotContains(response, "<script>")
+
     def test_search_in_cyrillic(self):
         self.assertEqual(self.names(q="софия"), ["Sofia"])
         self.assertEqual(self.names(q="САРАЈ"), ["Sarajevo"])
