@@ -1,4 +1,5 @@
 import functools
+from types import MappingProxyType
 
 from django.conf import settings
 from django.templatetags.static import static
@@ -60,12 +61,14 @@ def navigation(request):
 # depend only on the URLconf, the static files' manifest and the translations,
 # fixed for the life of the process, so they are worked out once a language.
 @functools.lru_cache(maxsize=16)
-def _navigation(language: str) -> tuple[tuple[tuple[str, str], ...], dict]:
+def _navigation(language: str) -> tuple[tuple[tuple[str, str], ...], MappingProxyType]:
     with translation.override(language):
         links = tuple((reverse(name), str(label)) for name, label in NAVIGATION)
-        site_urls = {
-            "home": reverse("b40:home"),
-            "offices": reverse("offices:dashboard"),
-            "stylesheet": static("css/site.css"),
-        }
+        site_urls = MappingProxyType(
+            {
+                "home": reverse("b40:home"),
+                "offices": reverse("offices:dashboard"),
+                "stylesheet": static("css/site.css"),
+            }
+        )
     return links, site_urls

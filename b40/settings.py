@@ -122,8 +122,10 @@ DATABASES = {"default": dj_database_url.config(conn_max_age=60)}
 # Parameters bound by the server, and each statement prepared once a connection
 # has run it five times: PostgreSQL then stops planning it on every request
 # (planning the city page's queries took five times as long as running them).
-# Behind a pooler that cannot keep prepared statements across transactions
-# (PgBouncer in transaction mode before 1.21), set DATABASE_PREPARED_STATEMENTS=0.
+# Django turns psycopg's preparing off unless prepare_threshold is given.
+# Behind a pooler in transaction mode, set DATABASE_PREPARED_STATEMENTS=0
+# unless it keeps prepared statements (PgBouncer 1.21 or later with
+# max_prepared_statements above 0).
 if env_bool("DATABASE_PREPARED_STATEMENTS", True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5

@@ -25,15 +25,15 @@ the same run. It then times home, the directory and a city page, each
   rendered page, fragment or query result is kept between requests;
 
 with a keep-alive HTTP client on this machine. Each measurement times the
-page between two runs of the minimal view, each a third as long, and
-divides: on a shared machine the minimal view's own rate moved between 1,390
-and 1,890 requests a second from one run to the next, and both sides of a
-ratio measured in the same few seconds move alike. It
-prints, for each page and mode, the median of --rounds such rounds (the
-rounds interleaved) in requests per second, the ratio, and the minimal
-view's rate beside it. Targets: cached at least 0.5, uncached at least 0.1.
-A run of the page stops at --requests requests or after --seconds. The
-scratch database is dropped at the end unless --keep is given.
+page between two runs of the minimal view and divides: on a shared machine
+the minimal view's own rate moved between 1,390 and 1,890 requests a second
+from one run to the next, and both sides of a ratio measured in the same few
+seconds move alike. It prints, for each page and mode, the median of --rounds
+such rounds (the rounds interleaved) in requests per second, the ratio, and
+the minimal view's rate beside it. Targets: cached at least 0.5, uncached at least 0.1.
+A run of the page stops at --requests requests or after --seconds, a run of
+the minimal view after a third of --seconds. The scratch database is dropped
+at the end unless --keep is given.
 """
 
 import argparse
@@ -140,21 +140,23 @@ class Pairs:
         return self.page_rps / self.minimal_rps
 
 
-def rate(conn, paths, requests: int, seconds: float) -> float:
+def rate(conn, paths, requests: int | None, seconds: float) -> float:
     """Requests per second for GETs of the paths one after another: `requests`
-    of them, or as many as fit in `seconds`."""
+    of them (or no limit), or as many as fit in `seconds`."""
     start = time.perf_counter()
     done = 0
-    while done < requests and time.perf_counter() - start < seconds:
+    while (requests is None or done < requests) and (
+        time.perf_counter() - start < seconds
+    ):
         get(conn, next(paths))
         done += 1
     return done / (time.perf_counter() - start)
 
 
 def paired(port: int, path: str, requests: int, seconds: float, uncached: bool):
-    """The page timed between two runs of the minimal view, each a third as
-    long, so that the two sides of the ratio are measured in the same few
-    seconds: a slow spell of the machine slows both alike."""
+    """The page timed between two runs of the minimal view, each a third of
+    `seconds` long, so that the two sides of the ratio are measured in the
+    same few seconds: a slow spell of the machine slows both alike."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     separator = "&" if "?" in path else "?"
     get(conn, path)  # warm: the page cache holds the plain address
@@ -163,9 +165,9 @@ def paired(port: int, path: str, requests: int, seconds: float, uncached: bool):
         for n in itertools.count()
     )
     minimal = itertools.repeat(BASELINE[1])
-    before = rate(conn, minimal, requests, seconds / 3)
+    before = rate(conn, minimal, None, seconds / 3)
     page = rate(conn, pages, requests, seconds)
-    after = rate(conn, minimal, requests, seconds / 3)
+    after = rate(conn, minimal, None, seconds / 3)
     conn.close()
     return Pairs(page, (before + after) / 2)
 
