@@ -187,13 +187,20 @@ class DirectoryForm(forms.Form):
             data = data.copy()
             data["country"] = data["country"].upper()
         super().__init__(data, **kwargs)
-        self.fields["country"].choices = [("", _("Any country")), *country_choices()]
+        # The countries on record, read when the choices are first needed: to
+        # check a country asked for, or else with the page of cities
+        # (results() sends both queries together).
+        self.countries = _countries()
+        self.fields["country"].choices = self._country_choices
         today = timezone.localdate()
         self.fields["year"].choices = [
             ("", _("Any year")),
             *((year, str(year)) for year in range(FIRST_YEAR, today.year + 1)),
         ]
         self.fields["as_of"].widget.attrs["max"] = today.isoformat()
+
+    def _country_choices(self) -> list[tuple[str, str]]:
+        return [("", _("Any country")), *country_choices(self.countries)]
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]
@@ -234,7 +241,9 @@ class DirectoryForm(forms.Form):
             self.value("sort"),
         )
         number = self.value("page") or 1
-        rows = list(directory_page(*selection, number=number))
+        page_query = directory_page(*selection, number=number)
+        together(page_query, self.countries)
+        rows = list(page_query)
         # Each row carries the number of cities selected; past the last page
         # there is no row to carry it.
         if rows:
@@ -266,10 +275,13 @@ class Directory:
         return format_partial_date(self.as_of, "day") if self.as_of else ""
 
 
-def country_choices() -> list[tuple[str, str]]:
-    """The countries that have a city on record, by name in the current language."""
+def country_choices(countries: Query | None = None) -> list[tuple[str, str]]:
+    """The countries that have a city on record (read by ``countries``, a
+    _countries() query), by name in the current language."""
     language = get_language()
-    codes = [row["country"] for row in _countries()]
+    if countries is None:
+        countries = _countries()
+    codes = [row["country"] for row in countries]
     return sorted(
         ((code, country_name(code, language)) for code in codes),
         key=lambda c: fold(c[1]),

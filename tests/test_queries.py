@@ -144,8 +144,9 @@ class ConnectionTests(TestCase):
 
 
 class CityPageQueriesTests(TestCase):
-    def test_the_city_page_waits_for_postgresql_once_for_its_record(self):
-        """Its six queries all select by the slug and go in one pipeline."""
+    def test_the_city_page_and_the_directory_wait_once_for_their_rows(self):
+        """The city page's six queries all select by the slug and go in one
+        pipeline; the directory's two go together."""
         city = CityFactory(name="Plovdiv", slug="plovdiv", country="BG")
         CityNameFactory(city=city, language="bg", name="Пловдив")
         MembershipStepFactory(
@@ -171,3 +172,16 @@ class CityPageQueriesTests(TestCase):
         self.assertContains(response, "Пловдив")
         # The registry version first (the page cache), then the page's six.
         self.assertEqual(pipelined, [False, *[True] * 6])
+
+        # The directory sends its page of cities with the countries on record,
+        # unless a country asked for must be checked against them first.
+        pipelined.clear()
+        with connection.execute_wrapper(note_pipeline):
+            response = self.client.get("/members/")
+        self.assertContains(response, "Plovdiv")
+        self.assertEqual(pipelined, [False, True, True])
+        pipelined.clear()
+        with connection.execute_wrapper(note_pipeline):
+            response = self.client.get("/members/?country=bg")
+        self.assertContains(response, "Plovdiv")
+        self.assertEqual(pipelined, [False, False, False])
