@@ -33,8 +33,8 @@ from django.db.models.query import (
 class Query:
     """One statement's rows: read when first iterated, or sent ahead by together().
 
-    ``read`` turns the executed statement (its fetchall() and columns()) into
-    the rows callers get: model instances, dicts or tuples.
+    ``read`` turns the executed statement (its fetchall()) into the rows
+    callers get: model instances, dicts or records.
     """
 
     def __init__(self, sql: str, params, read: Callable):
@@ -84,14 +84,8 @@ class Query:
         """The executed statement's raw rows, for ``read``."""
         return self._cursor.fetchall()
 
-    def columns(self) -> list[str]:
-        return [column.name for column in self._cursor.description]
-
     def __iter__(self) -> Iterator:
         return iter(self.rows)
-
-    def __len__(self) -> int:
-        return len(self.rows)
 
 
 def together(*queries: Query) -> None:
@@ -160,15 +154,6 @@ def _dicts(names: list[str]) -> Callable[[Query], list[dict]]:
         return [dict(zip(names, row, strict=True)) for row in query.fetchall()]
 
     return read
-
-
-def records(query: Query) -> list[SimpleNamespace]:
-    """Read a raw statement's rows as records named by their columns."""
-    columns = query.columns()
-    return [
-        SimpleNamespace(**dict(zip(columns, row, strict=True)))
-        for row in query.fetchall()
-    ]
 
 
 def precompiled(build):

@@ -55,7 +55,7 @@ PAGE_SIZE = 24
 # The columns a list of cities shows (a card, a map's dot, a table row): not the
 # sources and notes, which only the city's own page shows.
 LISTED_FIELDS = ("slug", "name", "country", "latitude", "longitude")
-# The same, with the standing, for lists read as records (b40.queries.records).
+# The same, with the standing, for lists read as records (Query.as_records).
 LISTED_COLUMNS = (
     *(field for field in LISTED_FIELDS if field != "country"),
     "country_code",
@@ -275,12 +275,10 @@ class Directory:
         return format_partial_date(self.as_of, "day") if self.as_of else ""
 
 
-def country_choices(countries: Query | None = None) -> list[tuple[str, str]]:
+def country_choices(countries: Query) -> list[tuple[str, str]]:
     """The countries that have a city on record (read by ``countries``, a
     _countries() query), by name in the current language."""
     language = get_language()
-    if countries is None:
-        countries = _countries()
     codes = [row["country"] for row in countries]
     return sorted(
         ((code, country_name(code, language)) for code in codes),
