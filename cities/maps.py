@@ -337,34 +337,24 @@ WIDE = {"font": 27, "radius": 8, "country_font": 22}
 NARROW = {"font": 40, "radius": 13, "country_font": 32}
 
 
-@dataclass
+@dataclass(slots=True)
 class MapCity:
-    """A city as the region map and its list show it."""
+    """A city as the region map and its list show it. The ``*_html`` fields
+    are escaped once here: the map and the list each use them."""
 
-    city: object
     name: str
-    url: str
+    name_html: str
+    url_html: str
     country: str
-    country_name: str
+    country_html: str
     status: str
-    status_label: str
+    status_html: str
     style: MarkerStyle
+    founding: bool
     x: float | None
     y: float | None
     wide_label: Label | None = None
     narrow_label: Label | None = None
-
-    @functools.cached_property
-    def name_html(self) -> str:
-        return escape(self.name)
-
-    @functools.cached_property
-    def url_html(self) -> str:
-        return escape(self.url)
-
-    @property
-    def founding(self) -> bool:
-        return bool(getattr(self.city, "founding", False))
 
 
 def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeString:
@@ -374,22 +364,30 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
     """
     entries = []
     language = get_language()
-    labels = _status_labels(language)
+    statuses = _statuses(language)
+    country_names = {}
     for city in cities_with_status:
-        status = MembershipStatus(city.status or MembershipStatus.NONE)
-        located = city.latitude is not None and city.longitude is not None
-        x, y = project(city.latitude, city.longitude) if located else (None, None)
+        status = city.status or MembershipStatus.NONE.value
+        style, status_html = statuses[status]
+        if city.latitude is not None and city.longitude is not None:
+            x, y = project(city.latitude, city.longitude)
+        else:
+            x = y = None
         code = city.country_code
+        if code not in country_names:
+            country_names[code] = escape(country_name(code, language))
+        name = _city_name(city)
         entries.append(
             MapCity(
-                city=city,
-                name=_city_name(city),
-                url=city_url(city.slug, language),
+                name=name,
+                name_html=escape(name),
+                url_html=escape(city_url(city.slug, language)),
                 country=code,
-                country_name=country_name(code, language),
+                country_html=country_names[code],
                 status=status,
-                status_label=labels[status],
-                style=STYLE_OF_STATUS[status],
+                status_html=status_html,
+                style=style,
+                founding=bool(getattr(city, "founding", False)),
                 x=x,
                 y=y,
             )
@@ -411,7 +409,7 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
         e.wide_label, e.narrow_label = wide_label, narrow_label
 
     drawing_order = sorted(on_map, key=lambda e: -e.y)
-    city_title = gettext("%(city)s, %(country)s: %(status)s")
+    city_title = escape(gettext("%(city)s, %(country)s: %(status)s"))
     title_id, desc_id = f"{id_prefix}-title", f"{id_prefix}-desc"
     svg = format_html(
         '<svg class="map-svg region-map" viewBox="{}" role="group" '
@@ -438,17 +436,21 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
         {
             "map_svg": svg,
             "map_id": id_prefix,
-            "map_legend": _legend(),
-            "map_list": _by_country(entries),
+            "map_legend": _legend(language),
+            "map_list": _by_country(entries, language),
             "map_source": boundaries()["source"],
         },
     )
 
 
 @functools.lru_cache(maxsize=16)
-def _status_labels(language: str) -> dict:
+def _statuses(language: str) -> dict[str, tuple[MarkerStyle, str]]:
+    """Each status's marker and its label, translated and escaped."""
     with translation.override(language):
-        return {status: str(status.label) for status in MembershipStatus}
+        return {
+            status.value: (STYLE_OF_STATUS[status], escape(str(status.label)))
+            for status in MembershipStatus
+        }
 
 
 # The layout is pure geometry on the cities' positions and names (and, for
@@ -506,10 +508,13 @@ def _label_svg(label: Label | None, text: str, css_class: str, font=None) -> str
 
 def _city_svg(e: MapCity, template: str) -> str:
     """A city's linked marker and labels; ``template`` is the translated
-    "%(city)s, %(country)s: %(status)s", looked up once per map."""
-    title = escape(
-        template % {"city": e.name, "country": e.country_name, "status": e.status_label}
-    )
+    "%(city)s, %(country)s: %(status)s", looked up and escaped once per map
+    (escaping the parts and the whole alike: it replaces single characters)."""
+    title = template % {
+        "city": e.name_html,
+        "country": e.country_html,
+        "status": e.status_html,
+    }
     name = e.name_html
     return (
         f'<a href="{e.url_html}" aria-label="{title}"><title>{title}</title>'
@@ -520,27 +525,31 @@ def _city_svg(e: MapCity, template: str) -> str:
     )
 
 
-def _legend():
-    return [
-        {
-            "key": style.key,
-            "label": style.label,
-            "svg": format_html(
-                '<svg class="map-legend-marker" viewBox="-12 -12 24 24" '
-                'aria-hidden="true" focusable="false"><path class="map-marker '
-                'map-marker-{}" d="{}"/></svg>',
-                style.key,
-                marker_path(style.shape, 8),
-            ),
-        }
-        for style in (MEMBER, APPLICANT, FORMER)
-    ]
+@functools.lru_cache(maxsize=16)
+def _legend(language: str) -> tuple[dict, ...]:
+    """The legend's entries: the same for every map in a language."""
+    with translation.override(language):
+        return tuple(_legend_entry(style) for style in (MEMBER, APPLICANT, FORMER))
+
+
+def _legend_entry(style: MarkerStyle) -> dict:
+    return {
+        "key": style.key,
+        "label": str(style.label),
+        "svg": format_html(
+            '<svg class="map-legend-marker" viewBox="-12 -12 24 24" '
+            'aria-hidden="true" focusable="false"><path class="map-marker '
+            'map-marker-{}" d="{}"/></svg>',
+            style.key,
+            marker_path(style.shape, 8),
+        ),
+    }
 
 
 NEWLINE_12 = "\n" + " " * 10
 
 
-def _by_country(entries) -> SafeString:
+def _by_country(entries, language: str) -> SafeString:
     """The cities by country, as the items of the list that follows the map.
 
     Written here rather than by a template loop: the list names every city,
@@ -552,20 +561,19 @@ def _by_country(entries) -> SafeString:
     founding = escape(gettext("founding member"))
     unplaced = escape(gettext("(not on the map: no coordinates)"))
     items = []
-    for name, cities in sorted(
-        ((country_name(code), cities) for code, cities in grouped.items()),
-        key=lambda row: row[0],
+    for cities in sorted(
+        grouped.values(), key=lambda cities: country_name(cities[0].country, language)
     ):
         lines = [
             f'<li><a href="{e.url_html}">{e.name_html}</a> – <span class="status '
-            f'status-{escape(e.status)}">{escape(e.status_label)}</span>'
+            f'status-{e.status}">{e.status_html}</span>'
             + (f' <span class="map-founding">{founding}</span>' if e.founding else "")
             + (f' <span class="map-unplaced">{unplaced}</span>' if e.x is None else "")
             + "</li>"
             for e in cities
         ]
         items.append(
-            f'<li><span class="map-list-country">{escape(name)}</span>\n'
+            f'<li><span class="map-list-country">{cities[0].country_html}</span>\n'
             f"        <ul>\n          {NEWLINE_12.join(lines)}\n        </ul>\n"
             "      </li>"
         )
