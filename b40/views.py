@@ -8,18 +8,19 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 
 from b40.page_cache import cached_page
-from b40.queries import precompiled, together
-from cities.directory import cities_on, event_url
+from b40.queries import Query, precompiled, together
+from cities.dates import DatePrecision, format_partial_date, format_partial_span
+from cities.directory import cities_on, city_url, event_url
 from cities.growth import chart_context, csv_rows, growth_queries, growth_record
 from cities.maps import region_map
 from cities.models import MembershipStatus
-from summits.models import Event, Presidency
+from summits.models import Event, EventKind, Presidency
 
 LATEST_EVENTS = 3
 
 
 def _events():
-    return Event.objects.only(
+    return Event.objects.values(
         "slug", "name", "kind", "start_on", "end_on", "precision"
     ).annotate(city_name=F("city__name"))
 
@@ -43,7 +44,7 @@ def _presidencies_on(today):
         Presidency.objects.filter(
             Q(end_on__isnull=True) | Q(end_on__gte=today), start_on__lte=today
         )
-        .only("number", "start_on")
+        .values("number", "start_on")
         .annotate(
             city_slug=F("city__slug"),
             city_name=F("city__name"),
@@ -53,18 +54,33 @@ def _presidencies_on(today):
     )
 
 
-def with_urls(events) -> list[Event]:
+def shown_events(events: Query) -> list:
+    """Event records with their address, dates and kind as the page shows them."""
     for event in events:
         event.url = event_url(event.slug)
-    return list(events)
+        event.date_display = format_partial_span(
+            event.start_on, event.end_on, event.precision
+        )
+        event.kind_label = EventKind(event.kind).label
+    return events.rows
+
+
+def shown_presidency(presidencies: Query):
+    """The presidency record, if any, with its city's address and its start."""
+    for presidency in presidencies:
+        presidency.city_url = city_url(presidency.city_slug)
+        presidency.since = format_partial_date(presidency.start_on, DatePrecision.DAY)
+        return presidency
+    return None
 
 
 @cached_page
 def home(request):
     today = timezone.localdate()
     cities = cities_on(today, translation.get_language())
-    latest_events, next_events = _latest_events(today), _next_events(today)
-    presidency = _presidencies_on(today)
+    latest_events = _latest_events(today).as_records()
+    next_events = _next_events(today).as_records()
+    presidency = _presidencies_on(today).as_records()
     growth_parts = growth_queries(today)
     together(cities, latest_events, next_events, presidency, *growth_parts)
     members = [c for c in cities if c.status == MembershipStatus.MEMBER]
@@ -78,9 +94,9 @@ def home(request):
             "founders_identified": sum(city.is_founder for city in cities),
             "founders_reported": growth.founding_report,
             "latest_report": growth.latest_report,
-            "latest_events": with_urls(latest_events),
-            "next_events": with_urls(next_events),
-            "presidency": next(iter(presidency), None),
+            "latest_events": shown_events(latest_events),
+            "next_events": shown_events(next_events),
+            "presidency": shown_presidency(presidency),
             "region_map": region_map(cities.rows),
             "growth_table_collapsed": True,
             **chart_context(growth, id_prefix="home-growth"),

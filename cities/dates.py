@@ -62,6 +62,17 @@ def _format(value: datetime.date, precision: str) -> str:
     return shown
 
 
+def format_partial_span(
+    start: datetime.date, end: datetime.date | None, precision: str
+) -> str:
+    """An event's dates: from start to end where both are known to the day,
+    otherwise the start at the precision known."""
+    shown = format_partial_date(start, precision)
+    if precision != DatePrecision.DAY or end is None or end == start:
+        return shown
+    return f"{shown} – {format_partial_date(end, precision)}"
+
+
 def normalise(value: datetime.date, precision: str) -> datetime.date:
     """The stored form of a date at a precision (see precision_condition)."""
     if precision == DatePrecision.MONTH:

@@ -5,7 +5,12 @@ from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cities.dates import DatePrecision, format_partial_date, precision_condition
+from cities.dates import (
+    DatePrecision,
+    format_partial_date,
+    format_partial_span,
+    precision_condition,
+)
 from cities.fields import SourcesField
 from cities.models import City, DateSpan, Fact, OfficeRole, Person
 
@@ -111,10 +116,7 @@ class Event(Fact):
 
     @property
     def date_display(self) -> str:
-        start = format_partial_date(self.start_on, self.precision)
-        if self.precision != DatePrecision.DAY or self.end_on == self.start_on:
-            return start
-        return f"{start} – {format_partial_date(self.end_on, self.precision)}"
+        return format_partial_span(self.start_on, self.end_on, self.precision)
 
 
 class Declaration(Fact):
