@@ -23,7 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from b40.queries import Query, precompiled, together
-from cities.dates import DatePrecision, format_partial_date
+from cities.dates import DatePrecision, format_partial_date, format_partial_span
 from cities.directory import event_url
 from cities.models import (
     MEMBER_KINDS,
@@ -88,7 +88,11 @@ class Change:
 
 @dataclass
 class Report:
-    """A count the network or the press reported, beside the count on record."""
+    """A count the network or the press reported, beside the count on record.
+
+    ``count`` is a ReportedCount, or a record of the COUNT_COLUMNS with its
+    ``date_display``, as growth_record() reads it.
+    """
 
     count: ReportedCount
     on_record: int
@@ -111,10 +115,11 @@ class Report:
 
 @dataclass
 class Mark:
-    """A summit or meeting as the chart numbers it."""
+    """A summit or meeting as the chart numbers it (``event`` is a record of
+    the MARK_COLUMNS)."""
 
     number: int
-    event: Event
+    event: object
 
     @property
     def is_summit(self) -> bool:
@@ -122,7 +127,8 @@ class Mark:
 
     @functools.cached_property
     def date_display(self) -> str:
-        return self.event.date_display
+        event = self.event
+        return format_partial_span(event.start_on, event.end_on, event.precision)
 
     @functools.cached_property
     def url(self) -> str:
@@ -255,18 +261,28 @@ def _joins(today: datetime.date):
     )
 
 
+# What the chart, its table and the CSV show of events and reported counts,
+# read as records: building model instances cost more than the queries.
+MARK_COLUMNS = ("slug", "kind", "name", "start_on", "end_on", "precision")
+COUNT_COLUMNS = ("on", "precision", "members", "reported_by", "sources")
+
+
 @precompiled
 def _marked_events(today: datetime.date):
     return (
         Event.objects.filter(kind__in=MARKED_EVENTS, start_on__lte=today)
-        .only("slug", "kind", "name", "start_on", "end_on", "precision")
+        .values(*MARK_COLUMNS)
         .order_by("start_on", "id")
     )
 
 
 @precompiled
 def _reported_counts(today: datetime.date):
-    return ReportedCount.objects.filter(on__lte=today).order_by("on", "id")
+    return (
+        ReportedCount.objects.filter(on__lte=today)
+        .values(*COUNT_COLUMNS)
+        .order_by("on", "id")
+    )
 
 
 def growth_queries(today: datetime.date) -> list[Query]:
@@ -275,8 +291,8 @@ def growth_queries(today: datetime.date) -> list[Query]:
     return [
         growth_series_query(),
         _joins(today),
-        _marked_events(today),
-        _reported_counts(today),
+        _marked_events(today).as_records(),
+        _reported_counts(today).as_records(),
     ]
 
 
@@ -296,6 +312,8 @@ def growth_record(
         joins[row["on"]][row["precision"]] = row["n"]
     events = list(events_query)
     counts = list(counts_query)
+    for count in counts:
+        count.date_display = format_partial_date(count.on, count.precision)
 
     start = min([CHART_START, *(on.replace(day=1) for on, _ in series[:1])])
     on_record = Series(series)
