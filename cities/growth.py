@@ -101,7 +101,7 @@ class Report:
     def sources(self) -> list[tuple[str, str]]:
         """Each source's address and the site it is on, to name the link;
         numbered where one site gives several."""
-        hosts = [urlsplit(url).hostname or url for url in self.count.sources]
+        hosts = [_site(url) for url in self.count.sources]
         return [
             (
                 url,
@@ -111,6 +111,12 @@ class Report:
             )
             for i, (url, host) in enumerate(zip(self.count.sources, hosts, strict=True))
         ]
+
+
+@functools.lru_cache(maxsize=1024)
+def _site(url: str) -> str:
+    """The host a source is on (the address itself if it has none)."""
+    return urlsplit(url).hostname or url
 
 
 @dataclass
@@ -147,7 +153,8 @@ class Row:
     reports: list[Report] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
 
-    @property
+    # Worked out once the row is complete (growth_record() returns it so).
+    @functools.cached_property
     def precision(self) -> str:
         """The date is as precise as the most precise thing dated on it."""
         return most_precise(self.precisions)
@@ -748,10 +755,11 @@ def table_rows(data: Growth) -> SafeString:
             f'</span> <a href="{escape(mark.url)}">{escape(mark.event.name)}</a></p>'
             for mark in row.marks
         )
+        # The counts and the change (a signed number) have nothing to escape.
         rows.append(
             f'<tr>\n      <th scope="row">{escape(row.date_display)}</th>\n'
             f'      <td class="number">{row.members_on_record}</td>\n'
-            f'      <td class="number">{escape(row.change_display)}{notes}</td>\n'
+            f'      <td class="number">{row.change_display}{notes}</td>\n'
             f"      <td>{reports}</td>\n      <td>{marks}</td>\n    </tr>"
         )
     return mark_safe("\n    ".join(rows))
