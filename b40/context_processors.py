@@ -1,12 +1,12 @@
 import functools
+from html import escape
 from types import MappingProxyType
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse, translate_url
 from django.utils import translation
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
@@ -25,49 +25,81 @@ NAVIGATION = (
 
 
 def chrome(request):
-    """What every page shares: the header (brand, language switcher, main
-    navigation), the footer, the head's hreflang links (``chrome``), and the
-    addresses pages link to (``site_urls``)."""
-    language = get_language()
-    alternates = tuple(
-        (code, name, request.build_absolute_uri(path))
-        for code, name, path in _alternates(
-            request.path, settings.ROOT_URLCONF, tuple(dict(settings.LANGUAGES))
+    """The links every page's header carries (``chrome``) and the addresses
+    pages link to (``site_urls``)."""
+    return {"chrome": Chrome(request), "site_urls": _navigation(get_language())[1]}
+
+
+class Chrome:
+    """This page's hreflang links, language switcher and main navigation,
+    worked out when a template first asks (admin pages never do).
+
+    Written here rather than by template loops: they are on every page, and
+    their loops cost more than a small page's own content. Their items are
+    written with the same escaping as the template's.
+    """
+
+    def __init__(self, request):
+        self.request = request
+
+    @functools.cached_property
+    def _alternates(self) -> list[tuple[str, str, str]]:
+        """This page's absolute address in every shipped language."""
+        return [
+            (code, name, self.request.build_absolute_uri(path))
+            for code, name, path in _alternates(
+                self.request.path,
+                settings.ROOT_URLCONF,
+                tuple(dict(settings.LANGUAGES)),
+            )
+        ]
+
+    @functools.cached_property
+    def hreflang(self) -> SafeString:
+        links = []
+        for code, _name, url in self._alternates:
+            href = escape(url)
+            links.append(f'<link rel="alternate" hreflang="{code}" href="{href}">')
+            if code == settings.LANGUAGE_CODE:
+                links.append(
+                    f'<link rel="alternate" hreflang="x-default" href="{href}">'
+                )
+        return mark_safe("\n  ".join(links))
+
+    @functools.cached_property
+    def languages(self) -> SafeString:
+        current = get_language()
+        return mark_safe(
+            "\n          ".join(
+                f'<li><a href="{escape(url)}" hreflang="{code}" lang="{code}"'
+                + (' aria-current="true"' if code == current else "")
+                + f">{escape(name)}</a></li>"
+                for code, name, url in self._alternates
+            )
+        )
+
+    @functools.cached_property
+    def navigation(self) -> SafeString:
+        language, path = get_language(), self.request.path
+        links, _site_urls = _navigation(language)
+        current = path if any(url == path for url, _label in links) else ""
+        return _navigation_html(language, current)
+
+
+# The main navigation depends only on the language and which of its links, if
+# any, is this page: at most ten variants a language, each written once per
+# process (whatever address a visitor asks for).
+@functools.lru_cache(maxsize=64)
+def _navigation_html(language: str, current: str) -> SafeString:
+    links, _site_urls = _navigation(language)
+    return mark_safe(
+        "\n        ".join(
+            f'<li><a href="{escape(url)}"'
+            + (' aria-current="page"' if url == current else "")
+            + f">{escape(label)}</a></li>"
+            for url, label in links
         )
     )
-    return {
-        "chrome": _chrome(language, request.path, alternates),
-        "site_urls": _navigation(language)[1],
-    }
-
-
-# The chrome depends only on the language, this page's address and its
-# addresses in the other languages (with the URLconf and the translations,
-# fixed for the life of the process), never on the records. Its loops and tags
-# cost more than a small page's own content, so it is rendered once per
-# process for each language and address rather than on every request.
-@functools.lru_cache(maxsize=2048)
-def _chrome(language: str, path: str, alternates: tuple) -> MappingProxyType:
-    links, site_urls = _navigation(language)
-    context = {
-        "LANGUAGE_CODE": language,
-        "language_alternates": [
-            {"code": code, "name": name, "url": url} for code, name, url in alternates
-        ],
-        "navigation": [
-            {"url": url, "label": label, "current": url == path} for url, label in links
-        ],
-        "site_urls": site_urls,
-    }
-    with translation.override(language):
-        return MappingProxyType(
-            {
-                part: mark_safe(
-                    render_to_string(f"includes/site_{part}.html", context).strip()
-                )
-                for part in ("hreflang", "header", "footer")
-            }
-        )
 
 
 # translate_url() resolves the path and reverses it in each language: on every

@@ -29,6 +29,9 @@ from django.db.models.query import (
     get_related_populators,
 )
 
+# A row read by Query.as_records(): its columns as attributes.
+Record = SimpleNamespace
+
 
 class Query:
     """One statement's rows: read when first iterated, or sent ahead by together().

@@ -67,11 +67,11 @@ def shown_events(events: Query) -> list:
 
 def shown_presidency(presidencies: Query):
     """The presidency record, if any, with its city's address and its start."""
-    for presidency in presidencies:
+    presidency = next(iter(presidencies), None)
+    if presidency:
         presidency.city_url = city_url(presidency.city_slug)
         presidency.since = format_partial_date(presidency.start_on, DatePrecision.DAY)
-        return presidency
-    return None
+    return presidency
 
 
 @cached_page

@@ -20,11 +20,12 @@ the same run. It then times home, the directory and a city page, each
   keeps is warm, as it is in production after the first request: compiled
   templates, the SQL of the precompiled querysets (b40.queries) and the
   statements PostgreSQL has prepared for them on the worker's connection,
-  URLs, country names, labels and dates per language, the header, footer
-  and hreflang links every page shares (per language and address: they show
-  no record), and the region map's label layout, memoized on the exact
-  positions and names it places. No rendered page, nothing drawn from the
-  records and no query result is kept between requests;
+  URLs, country names, labels and dates per language, the main navigation
+  per language and current link, and the region map's label layout,
+  memoized on the exact positions and names it places. Each of these is
+  keyed on all it depends on (a date and its precision, a name, a
+  position), so none can be stale; no rendered page, no part of one drawn
+  from the records and no query result is kept between requests;
 
 with a keep-alive HTTP client on this machine. Each measurement times the
 page between two runs of the minimal view and divides: on a shared machine

@@ -63,12 +63,12 @@ def _format(value: datetime.date, precision: str) -> str:
 
 
 def format_partial_span(
-    start: datetime.date, end: datetime.date | None, precision: str
+    start: datetime.date, end: datetime.date, precision: str
 ) -> str:
-    """An event's dates: from start to end where both are known to the day,
+    """An event's dates: from start to end where they are known to the day,
     otherwise the start at the precision known."""
     shown = format_partial_date(start, precision)
-    if precision != DatePrecision.DAY or end is None or end == start:
+    if precision != DatePrecision.DAY or end == start:
         return shown
     return f"{shown} – {format_partial_date(end, precision)}"
 

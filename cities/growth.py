@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
-from b40.queries import Query, precompiled, together
+from b40.queries import Query, Record, precompiled, together
 from cities.dates import DatePrecision, format_partial_date, format_partial_span
 from cities.directory import event_url
 from cities.models import (
@@ -90,18 +90,22 @@ class Change:
 class Report:
     """A count the network or the press reported, beside the count on record.
 
-    ``count`` is a ReportedCount, or a record of the COUNT_COLUMNS with its
-    ``date_display``, as growth_record() reads it.
+    ``count`` is a ReportedCount (the history page's) or a Record of the
+    COUNT_COLUMNS (growth_record()'s).
     """
 
-    count: ReportedCount
+    count: ReportedCount | Record
     on_record: int
+
+    @property
+    def date_display(self) -> str:
+        return format_partial_date(self.count.on, self.count.precision)
 
     @property
     def sources(self) -> list[tuple[str, str]]:
         """Each source's address and the site it is on, to name the link;
         numbered where one site gives several."""
-        hosts = [_site(url) for url in self.count.sources]
+        hosts = [urlsplit(url).hostname or url for url in self.count.sources]
         return [
             (
                 url,
@@ -113,19 +117,12 @@ class Report:
         ]
 
 
-@functools.lru_cache(maxsize=1024)
-def _site(url: str) -> str:
-    """The host a source is on (the address itself if it has none)."""
-    return urlsplit(url).hostname or url
-
-
 @dataclass
 class Mark:
-    """A summit or meeting as the chart numbers it (``event`` is a record of
-    the MARK_COLUMNS)."""
+    """A summit or meeting as the chart numbers it."""
 
     number: int
-    event: object
+    event: Record  # of the MARK_COLUMNS
 
     @property
     def is_summit(self) -> bool:
@@ -237,7 +234,7 @@ class Growth:
         return self.reports[-1] if self.reports else None
 
     @property
-    def founding_report(self) -> ReportedCount | None:
+    def founding_report(self) -> Record | None:
         """The count reported on the day the first members joined: the founders."""
         return next(
             (
@@ -319,8 +316,6 @@ def growth_record(
         joins[row["on"]][row["precision"]] = row["n"]
     events = list(events_query)
     counts = list(counts_query)
-    for count in counts:
-        count.date_display = format_partial_date(count.on, count.precision)
 
     start = min([CHART_START, *(on.replace(day=1) for on, _ in series[:1])])
     on_record = Series(series)

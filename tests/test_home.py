@@ -179,3 +179,31 @@ class NavigationTests(TestCase):
             html=True,
         )
         self.assertContains(response, 'rel="stylesheet" href="/static/css/site.css"')
+
+    def test_marks_each_page_it_links_to_and_no_other(self):
+        """The navigation is written once per language and current link: each
+        page still gets its own mark, and a page outside it gets none."""
+        for path, current in (
+            ("/members/", "/members/"),
+            ("/countries/", "/countries/"),
+            ("/", None),
+            ("/members/", "/members/"),
+        ):
+            with self.subTest(path=path):
+                nav = self.client.get(path).content.decode().split("site-nav")[1]
+                marked = re.findall(r'<a href="([^"]+)" aria-current="page">', nav)
+                self.assertEqual(marked, [current] if current else [])
+
+    def test_links_this_page_in_every_language_on_the_scheme_asked(self):
+        response = self.client.get("/countries/", secure=True)
+        self.assertContains(
+            response,
+            '<link rel="alternate" hreflang="bg" href="https://testserver/bg/countries/">',
+        )
+        self.assertContains(
+            response,
+            '<a href="https://testserver/el/countries/" hreflang="el" lang="el">'
+            "Ελληνικά</a>",
+            html=True,
+        )
+        self.assertContains(response, 'aria-current="true">English</a>')
