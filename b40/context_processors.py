@@ -123,6 +123,9 @@ def _navigation(language: str) -> tuple[tuple[tuple[str, str], ...], MappingProx
         site_urls = MappingProxyType(
             {
                 "home": reverse("b40:home"),
+                "growth": reverse("b40:growth"),
+                "events": reverse("summits:event-list"),
+                "presidency": reverse("summits:presidency-list"),
                 "offices": reverse("offices:dashboard"),
                 "stylesheet": static("css/site.css"),
             }

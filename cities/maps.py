@@ -525,25 +525,20 @@ def _city_svg(e: MapCity, template: str) -> str:
     )
 
 
+# The legend is the same for every map in a language: written once.
 @functools.lru_cache(maxsize=16)
-def _legend(language: str) -> tuple[dict, ...]:
-    """The legend's entries: the same for every map in a language."""
+def _legend(language: str) -> SafeString:
+    """The items of the map's legend."""
     with translation.override(language):
-        return tuple(_legend_entry(style) for style in (MEMBER, APPLICANT, FORMER))
-
-
-def _legend_entry(style: MarkerStyle) -> dict:
-    return {
-        "key": style.key,
-        "label": str(style.label),
-        "svg": format_html(
-            '<svg class="map-legend-marker" viewBox="-12 -12 24 24" '
-            'aria-hidden="true" focusable="false"><path class="map-marker '
-            'map-marker-{}" d="{}"/></svg>',
-            style.key,
-            marker_path(style.shape, 8),
-        ),
-    }
+        return mark_safe(
+            "".join(
+                '<li><svg class="map-legend-marker" viewBox="-12 -12 24 24" '
+                'aria-hidden="true" focusable="false"><path class="map-marker '
+                f'map-marker-{style.key}" d="{marker_path(style.shape, 8)}"/></svg> '
+                f"{escape(str(style.label))}</li>"
+                for style in (MEMBER, APPLICANT, FORMER)
+            )
+        )
 
 
 NEWLINE_12 = "\n" + " " * 10
