@@ -17,6 +17,7 @@ pytestmark = [
 # A phone and a desktop.
 WIDTHS = [(390, 844), (1280, 900)]
 BLOCKING = {"serious", "critical"}
+UNFOLD = "document.querySelectorAll('details').forEach(d => d.open = true)"
 # (name, URL name, arguments, query string)
 PAGES = [
     ("home", "b40:home", {}, ""),
@@ -71,4 +72,10 @@ def test_public_pages(page, site, language):
                 for v in violations
                 if v["impact"] in BLOCKING
             ]
+            # Reflow: with everything unfolded, only a table's own region
+            # may scroll sideways, never the page.
+            page.evaluate(UNFOLD)
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            if wide > width:
+                failures.append(f"{path} @{width}px: the page is {wide}px wide")
     assert not failures, "\n".join(failures)
