@@ -51,6 +51,10 @@ class QueriesTests(TestCase):
         self.assertEqual(list(city_names("So")), [{"name": "Sofia"}])
         (record,) = city_names("So").as_records()
         self.assertEqual(record.name, "Sofia")
+        (bound,) = city_names("So").bind("So%", "Sp%").as_records()
+        self.assertEqual(bound.name, "Split")
+        with self.assertRaises(TypeError):
+            cities_named("So").as_records()  # instances have no values() names
 
     def test_values_keep_their_names_and_the_rest_is_refused(self):
         @precompiled
