@@ -129,6 +129,28 @@ if env_bool("DATABASE_PREPARED_STATEMENTS", True):
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         server_side_binding=True, prepare_threshold=5
     )
+# The registry's database is small enough to stay in memory, where reading a
+# page at random costs what reading the next one does. With PostgreSQL's
+# default (4, for disks) and statistics on its small tables, the planner scans
+# a whole table for each city in the lists' subqueries rather than use the
+# index: once analysed, the home page's queries took 1.1 ms instead of 0.4.
+# Sent as a connection option; set DATABASE_RANDOM_PAGE_COST empty to keep the
+# server's value (a pooler that refuses the option, or a database on disk).
+_random_page_cost = os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.0").strip()
+if _random_page_cost:
+    try:
+        _random_page_cost = float(_random_page_cost)
+    except ValueError:
+        _random_page_cost = -1.0
+    if not _random_page_cost > 0:
+        raise ImproperlyConfigured(
+            "DATABASE_RANDOM_PAGE_COST must be a positive number, not "
+            f"{os.environ['DATABASE_RANDOM_PAGE_COST']!r}"
+        )
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        f"{_options.get('options', '')} -c random_page_cost={_random_page_cost:g}"
+    ).strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

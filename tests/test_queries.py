@@ -1,5 +1,8 @@
 import datetime
 import gc
+import os
+import subprocess
+import sys
 import threading
 import weakref
 
@@ -188,3 +191,26 @@ class CityPageQueriesTests(TestCase):
             response = self.client.get("/members/?country=bg")
         self.assertContains(response, "Plovdiv")
         self.assertEqual(pipelined, [False, False, False])
+
+
+class PlannerSettingsTests(TestCase):
+    def test_random_page_cost_is_set_for_a_database_that_stays_in_memory(self):
+        """Without it, analysed small tables are scanned whole for every city
+        in the lists' subqueries (see DATABASE_RANDOM_PAGE_COST)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW random_page_cost")
+            self.assertEqual(cursor.fetchone(), ("1",))
+
+    def test_a_bad_random_page_cost_is_refused_by_name(self):
+        env = {**os.environ, "DATABASE_RANDOM_PAGE_COST": "fast"}
+        result = subprocess.run(
+            [sys.executable, "-c", "import b40.settings"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn(
+            "DATABASE_RANDOM_PAGE_COST must be a positive number, not 'fast'",
+            result.stderr,
+        )
