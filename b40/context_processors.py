@@ -5,10 +5,11 @@ from types import MappingProxyType
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse, translate_url
-from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
+
+from b40.memo import per_language
 
 # The public site's main navigation: URL name and label.
 NAVIGATION = (
@@ -27,7 +28,7 @@ NAVIGATION = (
 def chrome(request):
     """The links every page's header carries (``chrome``) and the addresses
     pages link to (``site_urls``)."""
-    return {"chrome": Chrome(request), "site_urls": _navigation(get_language())[1]}
+    return {"chrome": Chrome(request), "site_urls": _navigation()[1]}
 
 
 class Chrome:
@@ -80,18 +81,18 @@ class Chrome:
 
     @functools.cached_property
     def navigation(self) -> SafeString:
-        language, path = get_language(), self.request.path
-        links, _site_urls = _navigation(language)
+        path = self.request.path
+        links, _site_urls = _navigation()
         current = path if any(url == path for url, _label in links) else ""
-        return _navigation_html(language, current)
+        return _navigation_html(current)
 
 
 # The main navigation depends only on the language and which of its links, if
 # any, is this page: at most ten variants a language, each written once per
 # process (whatever address a visitor asks for).
-@functools.lru_cache(maxsize=64)
-def _navigation_html(language: str, current: str) -> SafeString:
-    links, _site_urls = _navigation(language)
+@per_language(maxsize=64)
+def _navigation_html(current: str) -> SafeString:
+    links, _site_urls = _navigation()
     return mark_safe(
         "\n        ".join(
             f'<li><a href="{escape(url)}"'
@@ -116,18 +117,17 @@ def _alternates(path: str, urlconf: str, codes: tuple[str, ...]):
 # Reversing a URL costs more than rendering its link; the addresses and labels
 # depend only on the URLconf, the static files' manifest and the translations,
 # fixed for the life of the process, so they are worked out once a language.
-@functools.lru_cache(maxsize=16)
-def _navigation(language: str) -> tuple[tuple[tuple[str, str], ...], MappingProxyType]:
-    with translation.override(language):
-        links = tuple((reverse(name), str(label)) for name, label in NAVIGATION)
-        site_urls = MappingProxyType(
-            {
-                "home": reverse("b40:home"),
-                "growth": reverse("b40:growth"),
-                "events": reverse("summits:event-list"),
-                "presidency": reverse("summits:presidency-list"),
-                "offices": reverse("offices:dashboard"),
-                "stylesheet": static("css/site.css"),
-            }
-        )
+@per_language(maxsize=16)
+def _navigation() -> tuple[tuple[tuple[str, str], ...], MappingProxyType]:
+    links = tuple((reverse(name), str(label)) for name, label in NAVIGATION)
+    site_urls = MappingProxyType(
+        {
+            "home": reverse("b40:home"),
+            "growth": reverse("b40:growth"),
+            "events": reverse("summits:event-list"),
+            "presidency": reverse("summits:presidency-list"),
+            "offices": reverse("offices:dashboard"),
+            "stylesheet": static("css/site.css"),
+        }
+    )
     return links, site_urls

@@ -139,17 +139,17 @@ if env_bool("DATABASE_PREPARED_STATEMENTS", True):
 _random_page_cost = os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.0").strip()
 if _random_page_cost:
     try:
-        _random_page_cost = float(_random_page_cost)
+        _cost = float(_random_page_cost)
     except ValueError:
-        _random_page_cost = -1.0
-    if not _random_page_cost > 0:
+        _cost = None
+    if _cost is None or not 0 < _cost < float("inf"):
         raise ImproperlyConfigured(
-            "DATABASE_RANDOM_PAGE_COST must be a positive number, not "
-            f"{os.environ['DATABASE_RANDOM_PAGE_COST']!r}"
+            "DATABASE_RANDOM_PAGE_COST must be a positive number, "
+            f"not {_random_page_cost!r}"
         )
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = (
-        f"{_options.get('options', '')} -c random_page_cost={_random_page_cost:g}"
+        f"{_options.get('options', '')} -c random_page_cost={_cost:g}"
     ).strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

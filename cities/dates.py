@@ -1,13 +1,14 @@
 """Dates known only to a day, a month, a year, or as an upper bound."""
 
 import datetime
-import functools
 
 from django.db import models
 from django.db.models import Q
-from django.utils import formats, translation
-from django.utils.translation import get_language, gettext
+from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from b40.memo import per_language
 
 
 class DatePrecision(models.TextChoices):
@@ -37,7 +38,7 @@ def format_partial_date(value: datetime.date | None, precision: str) -> str:
     """Show a date no more precisely than it is known, in the active language."""
     if value is None:
         return ""
-    return _format_partial_date(value, precision, get_language())
+    return _format(value, precision)
 
 
 # Pages show the same few dates again and again (the chart, the ledger, every
@@ -45,12 +46,7 @@ def format_partial_date(value: datetime.date | None, precision: str) -> str:
 # line. The text depends on nothing but the date, its precision and the
 # language (formats and translations are fixed for the life of the process),
 # so each is worked out once.
-@functools.lru_cache(maxsize=8192)
-def _format_partial_date(value: datetime.date, precision: str, language: str) -> str:
-    with translation.override(language):
-        return _format(value, precision)
-
-
+@per_language(maxsize=8192)
 def _format(value: datetime.date, precision: str) -> str:
     if precision == DatePrecision.YEAR:
         return str(value.year)

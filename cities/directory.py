@@ -27,13 +27,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import Country
 
+from b40.memo import per_language
 from b40.queries import Query, precompiled, together
 from cities.dates import format_partial_date
 from cities.models import (
@@ -70,52 +71,32 @@ FIRST_YEAR = 2021
 SIMILARITY_THRESHOLD = 0.5
 
 
-def city_url(slug: str, language: str | None = None) -> str:
-    """A city page's address in the active language (or in ``language``)."""
-    return _city_url(slug, language or get_language())
-
-
-def event_url(slug: str, language: str | None = None) -> str:
-    """An event page's address in the active language (or in ``language``)."""
-    return _event_url(slug, language or get_language())
-
-
-def country_url(code: str, language: str | None = None) -> str:
-    """A country page's address in the active language (or in ``language``)."""
-    return _country_url(code, language or get_language())
-
-
-def country_name(code: str, language: str | None = None) -> str:
-    """A country's name in the active language (or in ``language``)."""
-    return _country_name(code, language or get_language())
-
-
 # The addresses and names below depend only on the URLconf, the translations
 # and the settings, fixed for the life of the process, so each is worked out
 # once per language: a page that lists every city would otherwise reverse and
 # translate for each of them on every request.
-@functools.lru_cache(maxsize=4096)
-def _city_url(slug: str, language: str) -> str:
-    with translation.override(language):
-        return reverse("cities:city-detail", args=[slug])
+@per_language(maxsize=4096)
+def city_url(slug: str) -> str:
+    """A city page's address in the active language (or in ``language=``)."""
+    return reverse("cities:city-detail", args=[slug])
 
 
-@functools.lru_cache(maxsize=1024)
-def _event_url(slug: str, language: str) -> str:
-    with translation.override(language):
-        return reverse("summits:event-detail", args=[slug])
+@per_language(maxsize=1024)
+def event_url(slug: str) -> str:
+    """An event page's address in the active language (or in ``language=``)."""
+    return reverse("summits:event-detail", args=[slug])
 
 
-@functools.lru_cache(maxsize=1024)
-def _country_url(code: str, language: str) -> str:
-    with translation.override(language):
-        return reverse("cities:country-detail", args=[code.lower()])
+@per_language(maxsize=1024)
+def country_url(code: str) -> str:
+    """A country page's address in the active language (or in ``language=``)."""
+    return reverse("cities:country-detail", args=[code.lower()])
 
 
-@functools.lru_cache(maxsize=1024)
-def _country_name(code: str, language: str) -> str:
-    with translation.override(language):
-        return str(countries.name(code))
+@per_language(maxsize=1024)
+def country_name(code: str) -> str:
+    """A country's name in the active language (or in ``language=``)."""
+    return str(countries.name(code))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -281,7 +262,7 @@ def country_choices(countries: Query) -> list[tuple[str, str]]:
     language = get_language()
     codes = [row["country"] for row in countries]
     return sorted(
-        ((code, country_name(code, language)) for code in codes),
+        ((code, country_name(code, language=language)) for code in codes),
         key=lambda c: fold(c[1]),
     )
 
@@ -417,10 +398,10 @@ def decorate(cities) -> list:
         city.display_name = city.local_name or city.name
         # The name in the visitor's language, shown beside the English one.
         city.other_name = city.local_name if city.local_name != city.name else ""
-        city.url = city_url(city.slug, language)
+        city.url = city_url(city.slug, language=language)
         code = city.country_code
-        city.country_name = country_name(code, language)
-        city.country_url = country_url(code, language)
+        city.country_name = country_name(code, language=language)
+        city.country_url = country_url(code, language=language)
         city.flag_url = flag_url(code)
         city.status_label = str(MembershipStatus(city.status).label)
         city.since_display = format_partial_date(

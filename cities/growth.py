@@ -17,11 +17,12 @@ from html import escape
 from urllib.parse import urlsplit
 
 from django.db.models import Count
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 
+from b40.memo import per_language
 from b40.queries import Query, Record, precompiled, together
 from cities.dates import DatePrecision, format_partial_date, format_partial_span
 from cities.directory import event_url
@@ -707,33 +708,27 @@ def legend_svg(kind: str) -> SafeString:
     )
 
 
+# The legend is the same for every chart in a language: written once.
+@per_language(maxsize=16)
 def legend() -> SafeString:
     """The items of the chart's legend, in the active language."""
-    return _legend(get_language())
-
-
-# The legend is the same for every chart in a language: written once.
-@functools.lru_cache(maxsize=16)
-def _legend(language: str) -> SafeString:
-    with translation.override(language):
-        entries = [
-            ("line", gettext("members on record")),
-            ("day", gettext("joins dated to the day")),
-            ("approx", gettext("joins known to the month or year")),
-            (
-                "before",
-                gettext("joins known only as on or before a date, counted from it"),
-            ),
-            ("report", gettext("count reported by the network or the press")),
-            ("summit", gettext("summit (numbered)")),
-            ("meeting", gettext("meeting (numbered)")),
-        ]
-        return mark_safe(
-            "".join(
-                f"<li>{legend_svg(kind)} {escape(label)}</li>"
-                for kind, label in entries
-            )
+    entries = [
+        ("line", gettext("members on record")),
+        ("day", gettext("joins dated to the day")),
+        ("approx", gettext("joins known to the month or year")),
+        (
+            "before",
+            gettext("joins known only as on or before a date, counted from it"),
+        ),
+        ("report", gettext("count reported by the network or the press")),
+        ("summit", gettext("summit (numbered)")),
+        ("meeting", gettext("meeting (numbered)")),
+    ]
+    return mark_safe(
+        "".join(
+            f"<li>{legend_svg(kind)} {escape(label)}</li>" for kind, label in entries
         )
+    )
 
 
 def table_rows(data: Growth) -> SafeString:

@@ -15,12 +15,12 @@ from html import escape
 from pathlib import Path
 
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
+from b40.memo import per_language
 from cities.directory import city_url, country_name
 from cities.models import MembershipStatus
 
@@ -295,7 +295,7 @@ def _country_labels(
     texts, boxes = [], []
     for code, (lon, lat) in COUNTRY_LABELS.items():
         x, y = project(lat, lon)
-        lines = split_lines(country_name(code, language))
+        lines = split_lines(country_name(code, language=language))
         # Capitals spaced out by the stylesheet are wider than average glyphs.
         line_boxes = [
             text_box(x, y + i * font * 1.1, line, font, "middle", glyph=0.76)
@@ -364,7 +364,7 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
     """
     entries = []
     language = get_language()
-    statuses = _statuses(language)
+    statuses = _statuses(language=language)
     country_names = {}
     for city in cities_with_status:
         status = city.status or MembershipStatus.NONE.value
@@ -375,13 +375,13 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
             x = y = None
         code = city.country_code
         if code not in country_names:
-            country_names[code] = escape(country_name(code, language))
+            country_names[code] = escape(country_name(code, language=language))
         name = _city_name(city)
         entries.append(
             MapCity(
                 name=name,
                 name_html=escape(name),
-                url_html=escape(city_url(city.slug, language)),
+                url_html=escape(city_url(city.slug, language=language)),
                 country=code,
                 country_html=country_names[code],
                 status=status,
@@ -436,21 +436,20 @@ def region_map(cities_with_status, *, id_prefix: str = "region-map") -> SafeStri
         {
             "map_svg": svg,
             "map_id": id_prefix,
-            "map_legend": _legend(language),
+            "map_legend": _legend(language=language),
             "map_list": _by_country(entries, language),
             "map_source": boundaries()["source"],
         },
     )
 
 
-@functools.lru_cache(maxsize=16)
-def _statuses(language: str) -> dict[str, tuple[MarkerStyle, str]]:
+@per_language(maxsize=16)
+def _statuses() -> dict[str, tuple[MarkerStyle, str]]:
     """Each status's marker and its label, translated and escaped."""
-    with translation.override(language):
-        return {
-            status.value: (STYLE_OF_STATUS[status], escape(str(status.label)))
-            for status in MembershipStatus
-        }
+    return {
+        status.value: (STYLE_OF_STATUS[status], escape(str(status.label)))
+        for status in MembershipStatus
+    }
 
 
 # The layout is pure geometry on the cities' positions and names (and, for
@@ -526,19 +525,18 @@ def _city_svg(e: MapCity, template: str) -> str:
 
 
 # The legend is the same for every map in a language: written once.
-@functools.lru_cache(maxsize=16)
-def _legend(language: str) -> SafeString:
+@per_language(maxsize=16)
+def _legend() -> SafeString:
     """The items of the map's legend."""
-    with translation.override(language):
-        return mark_safe(
-            "".join(
-                '<li><svg class="map-legend-marker" viewBox="-12 -12 24 24" '
-                'aria-hidden="true" focusable="false"><path class="map-marker '
-                f'map-marker-{style.key}" d="{marker_path(style.shape, 8)}"/></svg> '
-                f"{escape(str(style.label))}</li>"
-                for style in (MEMBER, APPLICANT, FORMER)
-            )
+    return mark_safe(
+        "".join(
+            '<li><svg class="map-legend-marker" viewBox="-12 -12 24 24" '
+            'aria-hidden="true" focusable="false"><path class="map-marker '
+            f'map-marker-{style.key}" d="{marker_path(style.shape, 8)}"/></svg> '
+            f"{escape(str(style.label))}</li>"
+            for style in (MEMBER, APPLICANT, FORMER)
         )
+    )
 
 
 NEWLINE_12 = "\n" + " " * 10
@@ -557,7 +555,8 @@ def _by_country(entries, language: str) -> SafeString:
     unplaced = escape(gettext("(not on the map: no coordinates)"))
     items = []
     for cities in sorted(
-        grouped.values(), key=lambda cities: country_name(cities[0].country, language)
+        grouped.values(),
+        key=lambda cities: country_name(cities[0].country, language=language),
     ):
         lines = [
             f'<li><a href="{e.url_html}">{e.name_html}</a> – <span class="status '

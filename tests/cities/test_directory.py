@@ -84,13 +84,15 @@ class LookupTests(SimpleTestCase):
     def test_city_url(self):
         with translation.override("en"):
             self.assertEqual(directory.city_url("sofia"), "/members/sofia/")
-            self.assertEqual(directory.city_url("sofia", "tr"), "/tr/members/sofia/")
+            self.assertEqual(
+                directory.city_url("sofia", language="tr"), "/tr/members/sofia/"
+            )
         with translation.override("el"):
             self.assertEqual(directory.city_url("sofia"), "/el/members/sofia/")
 
     def test_country_name(self):
         with translation.override("en"):
             self.assertEqual(directory.country_name("GR"), "Greece")
-            self.assertEqual(directory.country_name("GR", "tr"), "Yunanistan")
+            self.assertEqual(directory.country_name("GR", language="tr"), "Yunanistan")
         with translation.override("tr"):
             self.assertEqual(directory.country_name("GR"), "Yunanistan")
